@@ -1,0 +1,40 @@
+// Package detect holds the Detector contract and the engine that runs a set
+// of detectors over an event stream. One package per detector lives below it.
+package detect
+
+import (
+	"time"
+
+	"github.com/dnsvigil/dnsvigil/internal/alert"
+	"github.com/dnsvigil/dnsvigil/internal/event"
+)
+
+// Emit receives an alert. The detector hands over ownership of a.
+type Emit func(a *alert.Alert)
+
+// A Detector is a small stateful rule. The engine calls Observe for each event
+// in event-time order and Advance when event time passes a tick; never
+// concurrently, so a Detector needs no locks. Neither may block, do I/O, or
+// read the wall clock: time is what the engine passes in.
+//
+// Observe must not keep ev or the strings in it past the call; copy what is
+// kept (strings.Clone). Flush is called once at the end of the input and emits
+// whatever the detector was still aggregating.
+type Detector interface {
+	Name() string
+	Observe(ev *event.Event, emit Emit)
+	Advance(now time.Time, emit Emit)
+	Flush(emit Emit)
+}
+
+// Counter is implemented by detectors that report internal counters in the
+// summary (keys tracked, keys evicted).
+type Counter interface {
+	Counts() []Stat
+}
+
+// Stat is one named detector counter.
+type Stat struct {
+	Name  string
+	Value int64
+}
