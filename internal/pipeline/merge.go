@@ -1,0 +1,89 @@
+package pipeline
+
+import (
+	"container/heap"
+	"errors"
+	"io"
+
+	"github.com/dnsvigil/dnsvigil/internal/event"
+	"github.com/dnsvigil/dnsvigil/internal/input"
+)
+
+// stream is one open input with its current (head) event. Each stream owns its
+// Event, so the strings a decoder placed there stay valid while other streams
+// advance.
+type stream struct {
+	in   *Opened
+	ev   event.Event
+	done bool
+}
+
+// merger yields events from several streams in event-time order: a k-way merge
+// on each stream's head. Within one stream the decoder's order is kept.
+type merger struct {
+	h       streamHeap
+	onError func(in *Opened, err error) // called for each RecordError and fatal error
+}
+
+type streamHeap []*stream
+
+func (h streamHeap) Len() int { return len(h) }
+func (h streamHeap) Less(i, j int) bool {
+	return h[i].ev.Time.Before(h[j].ev.Time)
+}
+func (h streamHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *streamHeap) Push(x any)   { *h = append(*h, x.(*stream)) }
+func (h *streamHeap) Pop() any {
+	old := *h
+	s := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return s
+}
+
+// add primes a stream and puts it in the merge if it has an event.
+func (m *merger) add(in *Opened) {
+	s := &stream{in: in}
+	if m.advance(s) {
+		heap.Push(&m.h, s)
+	}
+}
+
+// advance reads the stream's next event, skipping bad records (reported
+// through onError). It reports false at the end of the stream or on a fatal
+// error.
+func (m *merger) advance(s *stream) bool {
+	for {
+		s.ev.Reset()
+		err := s.in.Decoder.Next(&s.ev)
+		switch {
+		case err == nil:
+			return true
+		case errors.Is(err, io.EOF):
+			s.done = true
+			return false
+		case input.IsRecordError(err):
+			m.onError(s.in, err)
+		default:
+			m.onError(s.in, err)
+			s.done = true
+			return false
+		}
+	}
+}
+
+// next returns the earliest head event, or nil when every stream is done. The
+// event stays valid until the following call of next.
+func (m *merger) next(prev *stream) (*stream, *event.Event) {
+	if prev != nil {
+		if m.advance(prev) {
+			heap.Fix(&m.h, 0)
+		} else {
+			heap.Pop(&m.h)
+		}
+	}
+	if len(m.h) == 0 {
+		return nil, nil
+	}
+	s := m.h[0]
+	return s, &s.ev
+}

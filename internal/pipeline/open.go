@@ -1,0 +1,153 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/dnsvigil/dnsvigil/internal/input"
+)
+
+// sniffLen is how much decompressed content format detection sees.
+const sniffLen = 4096
+
+// Expand turns the paths given on the command line into the list of files to
+// read: a directory is walked recursively (hidden files and folders skipped),
+// its files taken in lexical order; "-" stands for standard input. A path that
+// does not exist is an error.
+func Expand(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		if p == "-" {
+			out = append(out, p)
+			continue
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("input %w", err)
+		}
+		if !info.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		var files []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if path != p && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("walk %s: %w", p, err)
+		}
+		slices.Sort(files)
+		out = append(out, files...)
+	}
+	return out, nil
+}
+
+// Opened is one input ready to decode.
+type Opened struct {
+	Name    string
+	Format  string
+	Decoder input.Decoder
+	close   []io.Closer
+}
+
+// Close releases the decoder and the file.
+func (o *Opened) Close() error {
+	var first error
+	if c, ok := o.Decoder.(input.Closer); ok {
+		first = c.Close()
+	}
+	for i := len(o.close) - 1; i >= 0; i-- {
+		if err := o.close[i].Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Opener opens inputs and recognises their format from content.
+type Opener struct {
+	Formats []input.Format
+	Options input.Options
+	// Wrap, when set, wraps the raw (still compressed) file reader, for
+	// progress reporting.
+	Wrap func(r io.Reader) io.Reader
+}
+
+// Open opens the named file (or standard input for "-"), removes gzip
+// compression when the content starts with the gzip magic, and hands the
+// stream to the first format whose Sniff accepts its head.
+func (op *Opener) Open(name string) (*Opened, error) {
+	var (
+		f   io.ReadCloser
+		err error
+	)
+	if name == "-" {
+		f = io.NopCloser(os.Stdin)
+	} else if f, err = os.Open(name); err != nil {
+		return nil, err
+	}
+	o := &Opened{Name: name, close: []io.Closer{f}}
+	var r io.Reader = f
+	if op.Wrap != nil {
+		r = op.Wrap(r)
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	if head, _ := br.Peek(2); bytes.Equal(head, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			o.Close()
+			return nil, fmt.Errorf("%s: gzip: %w", name, err)
+		}
+		o.close = append(o.close, zr)
+		br = bufio.NewReaderSize(zr, 64<<10)
+	}
+	head, err := br.Peek(sniffLen)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		o.Close()
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(head) == 0 {
+		o.Close()
+		return nil, fmt.Errorf("%s: empty input", name)
+	}
+	for _, fm := range op.Formats {
+		if !fm.Sniff(head) {
+			continue
+		}
+		opts := op.Options
+		opts.Name = name
+		d, err := fm.Open(br, opts)
+		if err != nil {
+			o.Close()
+			return nil, fmt.Errorf("%s: %s: %w", name, fm.Name, err)
+		}
+		o.Format, o.Decoder = fm.Name, d
+		return o, nil
+	}
+	o.Close()
+	names := make([]string, len(op.Formats))
+	for i, fm := range op.Formats {
+		names[i] = fm.Name
+	}
+	return nil, fmt.Errorf("%s: %w: the first %d bytes match none of: %s", name, input.ErrUnknownFormat, len(head), strings.Join(names, ", "))
+}
