@@ -68,6 +68,7 @@ type Opened struct {
 	Format  string
 	Decoder input.Decoder
 	close   []io.Closer
+	index   int // position in the run's Summary.Inputs
 }
 
 // Close releases the decoder and the file.

@@ -6,16 +6,15 @@
 package pipeline
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/dnsvigil/dnsvigil/internal/alert"
 	"github.com/dnsvigil/dnsvigil/internal/detect"
 	"github.com/dnsvigil/dnsvigil/internal/event"
 	"github.com/dnsvigil/dnsvigil/internal/input"
+	"github.com/dnsvigil/dnsvigil/internal/sink"
 )
 
 // Enricher fills ev.Enrich from the rest of the event. Inline enrichers are
@@ -44,25 +43,13 @@ type Run struct {
 	// OnError, when set, is told about each input problem as it happens.
 	OnError func(err error)
 
-	Stats Stats
-}
-
-// Stats are the counts of a run, for the closing summary.
-type Stats struct {
-	Files        int
+	// FilesFailed counts inputs that could not be opened or recognised, and
+	// FailedInputs those that stopped early on an I/O error.
 	FilesFailed  int
-	Events       int64
-	EventsByKind map[string]int64
-	Skipped      int64
-	SkippedBy    map[string]int64
-	ErrorSamples []string
-	InputErrors  []string // inputs that could not be opened or stopped early
-	Counters     map[string]int64
-	Alerts       int64
-	AlertsByRule map[string]int64
-	FirstEvent   time.Time
-	LastEvent    time.Time
-	Elapsed      time.Duration
+	FailedInputs int
+
+	// Summary is filled by Execute.
+	Summary sink.Summary
 }
 
 // Execute reads every path and runs the detectors to the end of the input.
@@ -70,30 +57,31 @@ type Stats struct {
 // r.Stats and reported through OnError.
 func (r *Run) Execute(paths []string) error {
 	start := time.Now()
-	r.Stats = Stats{
+	r.Summary = sink.Summary{
 		EventsByKind: map[string]int64{},
-		SkippedBy:    map[string]int64{},
+		Skipped:      map[string]int64{},
 		Counters:     map[string]int64{},
-		AlertsByRule: map[string]int64{},
+		Alerts:       map[string]int64{},
 	}
 	m := &merger{onError: r.inputError}
 	var opened []*Opened
 	for _, p := range paths {
 		o, err := r.Opener.Open(p)
 		if err != nil {
-			r.Stats.FilesFailed++
-			r.Stats.InputErrors = append(r.Stats.InputErrors, err.Error())
+			r.FilesFailed++
+			r.Summary.Inputs = append(r.Summary.Inputs, sink.Input{Name: p})
+			r.Summary.InputErrors = append(r.Summary.InputErrors, err.Error())
 			r.report(err)
 			continue
 		}
-		r.Stats.Files++
+		o.index = len(r.Summary.Inputs)
+		r.Summary.Inputs = append(r.Summary.Inputs, sink.Input{Name: p, Format: o.Format, Counters: map[string]int64{}})
 		opened = append(opened, o)
 		m.add(o)
 	}
 	var sinkErr error
 	emit := func(a *alert.Alert) {
-		r.Stats.Alerts++
-		r.Stats.AlertsByRule[a.RuleID]++
+		r.Summary.Alerts[a.RuleID]++
 		if err := r.Sink.Write(a); err != nil && sinkErr == nil {
 			sinkErr = err
 		}
@@ -111,11 +99,11 @@ func (r *Run) Execute(paths []string) error {
 	for _, d := range r.Detectors {
 		if c, ok := d.(detect.Counter); ok {
 			for _, s := range c.Counts() {
-				r.Stats.Counters[d.Name()+": "+s.Name] += s.Value
+				r.Summary.Counters[d.Name()+": "+s.Name] += s.Value
 			}
 		}
 	}
-	r.Stats.Elapsed = time.Since(start)
+	r.Summary.Duration = time.Since(start)
 	return sinkErr
 }
 
@@ -134,10 +122,11 @@ func (r *Run) loop(m *merger, emit detect.Emit) {
 			break
 		}
 		byKind[ev.Kind&7]++
+		r.Summary.Inputs[cur.in.index].Events++
 		if ev.Time.After(watermark) {
 			watermark = ev.Time
-			if r.Stats.FirstEvent.IsZero() {
-				r.Stats.FirstEvent = ev.Time
+			if r.Summary.FirstEvent.IsZero() {
+				r.Summary.FirstEvent = ev.Time
 			}
 		}
 		for _, e := range r.Enrichers {
@@ -153,11 +142,11 @@ func (r *Run) loop(m *merger, emit detect.Emit) {
 			nextTick = watermark.Truncate(tick).Add(tick)
 		}
 	}
-	r.Stats.LastEvent = watermark
+	r.Summary.LastEvent = watermark
 	for k, n := range byKind {
 		if n > 0 {
-			r.Stats.EventsByKind[event.Kind(k).String()] += n
-			r.Stats.Events += n
+			r.Summary.EventsByKind[event.Kind(k).String()] += n
+			r.Summary.Events += n
 		}
 	}
 }
@@ -165,16 +154,17 @@ func (r *Run) loop(m *merger, emit detect.Emit) {
 func (r *Run) inputError(in *Opened, err error) {
 	var re *input.RecordError
 	if errors.As(err, &re) {
-		r.Stats.Skipped++
-		r.Stats.SkippedBy[in.Format+": "+re.Reason]++
-		if len(r.Stats.ErrorSamples) < maxErrorSamples {
-			r.Stats.ErrorSamples = append(r.Stats.ErrorSamples, re.Error())
+		r.Summary.Skipped[in.Format+": "+re.Reason]++
+		r.Summary.Inputs[in.index].Skipped++
+		if len(r.Summary.ErrorSamples) < maxErrorSamples {
+			r.Summary.ErrorSamples = append(r.Summary.ErrorSamples, re.Error())
 		}
 		r.report(err)
 		return
 	}
+	r.FailedInputs++
 	msg := fmt.Sprintf("%s: %v", in.Name, err)
-	r.Stats.InputErrors = append(r.Stats.InputErrors, msg)
+	r.Summary.InputErrors = append(r.Summary.InputErrors, msg)
 	r.report(errors.New(msg))
 }
 
@@ -191,23 +181,7 @@ func (r *Run) collectCounters(o *Opened) {
 	}
 	for _, n := range c.Counts() {
 		if n.Value != 0 {
-			r.Stats.Counters[o.Format+": "+n.Name] += n.Value
+			r.Summary.Inputs[o.index].Counters[n.Name] += n.Value
 		}
 	}
-}
-
-// SortedCounts returns a map's entries sorted by name, for stable reports.
-func SortedCounts(m map[string]int64) []NamedCount {
-	out := make([]NamedCount, 0, len(m))
-	for k, v := range m {
-		out = append(out, NamedCount{k, v})
-	}
-	slices.SortFunc(out, func(a, b NamedCount) int { return cmp.Compare(a.Name, b.Name) })
-	return out
-}
-
-// NamedCount is one entry of SortedCounts.
-type NamedCount struct {
-	Name  string
-	Value int64
 }
