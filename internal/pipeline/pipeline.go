@@ -43,6 +43,11 @@ type Run struct {
 	// OnError, when set, is told about each input problem as it happens.
 	OnError func(err error)
 
+	// ReorderWindow and ReorderMax bound the buffer that restores event-time
+	// order across and within inputs; a zero window turns it off.
+	ReorderWindow time.Duration
+	ReorderMax    int
+
 	// FilesFailed counts inputs that could not be opened or recognised, and
 	// FailedInputs those that stopped early on an I/O error.
 	FilesFailed  int
@@ -50,6 +55,10 @@ type Run struct {
 
 	// Summary is filled by Execute.
 	Summary sink.Summary
+
+	watermark time.Time
+	nextTick  time.Time
+	byKind    [8]int64
 }
 
 // Execute reads every path and runs the detectors to the end of the input.
@@ -107,47 +116,68 @@ func (r *Run) Execute(paths []string) error {
 	return sinkErr
 }
 
-// loop is the per-event hot path.
+// loop reads the merged inputs through the reorder buffer and processes
+// each event.
 func (r *Run) loop(m *merger, emit detect.Emit) {
-	var (
-		cur       *stream
-		ev        *event.Event
-		nextTick  time.Time
-		watermark time.Time
-		byKind    [8]int64
-	)
+	var ro *reorder
+	if r.ReorderWindow > 0 && r.ReorderMax > 0 {
+		ro = newReorder(r.ReorderWindow, r.ReorderMax)
+	}
+	var cur *stream
+	var ev *event.Event
 	for {
 		cur, ev = m.next(cur)
 		if cur == nil {
 			break
 		}
-		byKind[ev.Kind&7]++
 		r.Summary.Inputs[cur.in.index].Events++
-		if ev.Time.After(watermark) {
-			watermark = ev.Time
-			if r.Summary.FirstEvent.IsZero() {
-				r.Summary.FirstEvent = ev.Time
-			}
+		if ro == nil || ro.isLate(ev) {
+			r.process(ev, emit)
+			continue
 		}
-		for _, e := range r.Enrichers {
-			e.Enrich(ev)
-		}
-		for _, d := range r.Detectors {
-			d.Observe(ev, emit)
-		}
-		if !watermark.Before(nextTick) {
-			for _, d := range r.Detectors {
-				d.Advance(watermark, emit)
-			}
-			nextTick = watermark.Truncate(tick).Add(tick)
+		ro.push(ev)
+		for e := ro.pop(false); e != nil; e = ro.pop(false) {
+			r.process(e, emit)
 		}
 	}
-	r.Summary.LastEvent = watermark
-	for k, n := range byKind {
+	if ro != nil {
+		for e := ro.pop(true); e != nil; e = ro.pop(true) {
+			r.process(e, emit)
+		}
+		if ro.late > 0 {
+			r.Summary.Counters["pipeline: events later than the reorder window"] = ro.late
+		}
+	}
+	r.Summary.LastEvent = r.watermark
+	for k, n := range r.byKind {
 		if n > 0 {
 			r.Summary.EventsByKind[event.Kind(k).String()] += n
 			r.Summary.Events += n
 		}
+	}
+}
+
+// process is the per-event hot path: enrich, observe, and advance the
+// detectors when event time passes a tick.
+func (r *Run) process(ev *event.Event, emit detect.Emit) {
+	r.byKind[ev.Kind&7]++
+	if ev.Time.After(r.watermark) {
+		r.watermark = ev.Time
+		if r.Summary.FirstEvent.IsZero() {
+			r.Summary.FirstEvent = ev.Time
+		}
+	}
+	for _, e := range r.Enrichers {
+		e.Enrich(ev)
+	}
+	for _, d := range r.Detectors {
+		d.Observe(ev, emit)
+	}
+	if !r.watermark.Before(r.nextTick) {
+		for _, d := range r.Detectors {
+			d.Advance(r.watermark, emit)
+		}
+		r.nextTick = r.watermark.Truncate(tick).Add(tick)
 	}
 }
 
