@@ -13,8 +13,11 @@ type recorder struct {
 	closed bool
 }
 
-func (r *recorder) Write(a *alert.Alert) error { r.got = append(r.got, a.Key+"="+a.Summary); return nil }
-func (r *recorder) Close() error               { r.closed = true; return nil }
+func (r *recorder) Write(a *alert.Alert) error {
+	r.got = append(r.got, a.Key+"="+a.Summary)
+	return nil
+}
+func (r *recorder) Close() error { r.closed = true; return nil }
 
 func TestLatest(t *testing.T) {
 	tests := []struct {

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"io"
+
+	"github.com/dnsvigil/dnsvigil/internal/sink"
+	"github.com/dnsvigil/dnsvigil/internal/sink/jsonl"
+	"github.com/dnsvigil/dnsvigil/internal/sink/latest"
+	"github.com/dnsvigil/dnsvigil/internal/sink/table"
+)
+
+// maxFindings is how many distinct alert keys a scan merges; beyond it
+// alerts are written as they come.
+const maxFindings = 100_000
+
+// newAlertSink returns the sink for --format. A scan reports each finding
+// once, with its final numbers: detectors that re-report a growing finding
+// under the same key are merged by the latest sink in front.
+func newAlertSink(o scanOptions, w io.Writer) (sink.Sink, error) {
+	if o.format == "json" {
+		return latest.New(jsonl.New(w), maxFindings), nil
+	}
+	cfg := table.DefaultConfig()
+	cfg.Color = useColor(o.color, w)
+	t, err := table.New(w, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return latest.New(t, maxFindings), nil
+}
+
+// writeSummary prints the closing summary to w (standard error).
+func writeSummary(w io.Writer, s *sink.Summary) {
+	_ = table.WriteSummary(w, s)
+}

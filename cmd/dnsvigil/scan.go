@@ -1,0 +1,164 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/dnsvigil/dnsvigil/internal/components"
+	"github.com/dnsvigil/dnsvigil/internal/pipeline"
+	"github.com/dnsvigil/dnsvigil/internal/sink/escape"
+)
+
+// scanOptions are the flags of `dnsvigil scan`.
+type scanOptions struct {
+	configPath string
+	format     string
+	output     string
+	color      string
+	progress   string
+	quiet      bool
+	approve    []string
+	maxErrors  int
+}
+
+func newScanCmd() *cobra.Command {
+	var o scanOptions
+	c := &cobra.Command{
+		Use:   "scan PATH...",
+		Short: "Scan captures and logs for unauthorized resolvers and DNS volume anomalies",
+		Long: `scan reads each PATH (a file, a directory walked recursively, or - for
+standard input), recognises its format from its content (pcap, pcapng, Zeek
+dns.log/conn.log as TSV or JSON, any of them gzip-compressed), merges all
+inputs in event-time order, runs the detectors and prints the alerts.
+
+Alerts go to standard output (or --output FILE) as a table or as JSON lines;
+the closing summary and any input errors go to standard error.
+
+Exit codes: 0 no alert, 1 alerts raised, 2 usage, configuration or input error.`,
+		Example: `  dnsvigil scan testdata/lab/bypass/lan.pcap
+  dnsvigil scan --config dnsvigil.yaml --format json --output alerts.jsonl /var/log/zeek/
+  dnsvigil scan --approve 10.20.1.53 --approve 10.20.1.5 capture.pcapng.gz`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runScan(cmd, o, args)
+		},
+	}
+	f := c.Flags()
+	f.StringVarP(&o.configPath, "config", "c", "", "configuration file (default: built-in defaults, see 'dnsvigil config default')")
+	f.StringVarP(&o.format, "format", "f", "table", "alert format: table or json (JSON lines, ECS-shaped)")
+	f.StringVarP(&o.output, "output", "o", "", "write alerts to FILE instead of standard output")
+	f.StringVar(&o.color, "color", "auto", "colour severities in the table: auto, always or never (NO_COLOR is honoured)")
+	f.StringVar(&o.progress, "progress", "auto", "progress bar on standard error: auto (terminal and large input), always or never")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the closing summary")
+	f.StringSliceVar(&o.approve, "approve", nil, "add an approved resolver (IP or CIDR); repeatable, added to the config's list")
+	f.IntVar(&o.maxErrors, "max-errors", 20, "print at most this many input errors as they happen (all are counted)")
+	return c
+}
+
+func runScan(cmd *cobra.Command, o scanOptions, args []string) error {
+	stderr := cmd.ErrOrStderr()
+	if o.format != "table" && o.format != "json" {
+		return fmt.Errorf("--format must be table or json, not %q", o.format)
+	}
+	cfg, err := components.LoadConfig(o.configPath)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitCode(exitError)
+	}
+	if len(o.approve) > 0 {
+		if err := cfg.Approve(o.approve); err != nil {
+			return fmt.Errorf("--approve: %w", err)
+		}
+	}
+	paths, err := pipeline.Expand(args)
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	var outFile *os.File
+	if o.output != "" {
+		if outFile, err = os.Create(o.output); err != nil {
+			return err
+		}
+		defer outFile.Close()
+		out = outFile
+	}
+	sink, err := newAlertSink(o, out)
+	if err != nil {
+		return err
+	}
+	built, err := components.Build(cfg)
+	if err != nil {
+		return err
+	}
+	run := &pipeline.Run{
+		Opener:    &pipeline.Opener{Formats: components.Formats(), Options: cfg.InputOptions()},
+		Enrichers: built.Enrichers,
+		Detectors: built.Detectors,
+		Sink:      sink,
+		OnError:   errorPrinter(stderr, o.maxErrors),
+
+		ReorderWindow: cfg.Input.ReorderWindow,
+		ReorderMax:    cfg.Input.ReorderMax,
+	}
+	bar := newProgress(o.progress, stderr, paths)
+	if bar != nil {
+		run.Opener.Wrap = bar.wrap
+	}
+	runErr := run.Execute(paths)
+	bar.finish()
+	if err := sink.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if outFile != nil {
+		if err := outFile.Close(); err != nil {
+			return err
+		}
+	}
+	if !o.quiet {
+		writeSummary(stderr, &run.Summary)
+	}
+	switch {
+	case run.FilesFailed > 0 || run.FailedInputs > 0:
+		return exitCode(exitError)
+	case run.Summary.AlertTotal() > 0:
+		return exitCode(exitAlerts)
+	}
+	return nil
+}
+
+// errorPrinter prints the first max input errors to w and counts the rest;
+// the summary reports the total.
+func errorPrinter(w io.Writer, max int) func(error) {
+	n := 0
+	return func(err error) {
+		n++
+		if n <= max {
+			fmt.Fprintf(w, "dnsvigil: %s\n", escape.Terminal(err.Error()))
+		} else if n == max+1 {
+			fmt.Fprintf(w, "dnsvigil: further input errors are counted in the summary only\n")
+		}
+	}
+}
+
+// useColor decides whether the table gets ANSI colour.
+func useColor(mode string, w io.Writer) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,48 @@
+// Package components is the one list of dnsvigil's built-in inputs, enrichers
+// and detectors, and the root of its configuration. Adding a component means
+// one line here and a section in Config; nothing else outside the
+// component's own folder changes.
+package components
+
+import (
+	"github.com/dnsvigil/dnsvigil/internal/detect"
+	"github.com/dnsvigil/dnsvigil/internal/detect/resolver"
+	"github.com/dnsvigil/dnsvigil/internal/detect/volume"
+	"github.com/dnsvigil/dnsvigil/internal/dnsname"
+	"github.com/dnsvigil/dnsvigil/internal/enrich"
+	"github.com/dnsvigil/dnsvigil/internal/input"
+	"github.com/dnsvigil/dnsvigil/internal/input/pcap"
+	"github.com/dnsvigil/dnsvigil/internal/input/zeek"
+	"github.com/dnsvigil/dnsvigil/internal/pipeline"
+)
+
+// Formats returns the input formats, in the order their Sniff is tried.
+func Formats() []input.Format {
+	return []input.Format{
+		pcap.Format(),
+		zeek.Format(),
+	}
+}
+
+// Built is what Build assembles from a Config.
+type Built struct {
+	Enrichers []pipeline.Enricher
+	Detectors []detect.Detector
+}
+
+// Build constructs the enrichers and detectors a configuration asks for.
+func Build(cfg Config) (Built, error) {
+	psl := dnsname.NewPSL(dnsname.PSLOptions{Private: cfg.Names.PrivateSuffixes})
+	res, err := resolver.New(cfg.Detectors.Resolver, resolver.Deps{})
+	if err != nil {
+		return Built{}, err
+	}
+	vol, err := volume.New(cfg.Detectors.Volume)
+	if err != nil {
+		return Built{}, err
+	}
+	return Built{
+		Enrichers: []pipeline.Enricher{enrich.NewNames(psl)},
+		Detectors: []detect.Detector{res, vol},
+	}, nil
+}

@@ -1,0 +1,67 @@
+package components
+
+import (
+	"strings"
+
+	"github.com/dnsvigil/dnsvigil/internal/detect/resolver"
+	"github.com/dnsvigil/dnsvigil/internal/detect/volume"
+)
+
+const inputYAML = `# dnsvigil configuration. Every key is shown with its default value; a key
+# left out keeps its default. Unknown keys are errors. Validate a file with
+# 'dnsvigil check FILE'.
+
+# Decoder settings shared by every input.
+input:
+  # UDP and TCP ports whose payload is decoded as DNS (TCP 853 is always
+  # recorded as DNS over TLS).
+  dns_ports: [53]
+  # How long a query waits for its response before it is reported alone.
+  pair_timeout: 5s
+  # Queries waiting for a response, at most; beyond it the oldest is
+  # reported alone (counted in the summary).
+  max_pending: 65536
+  # TCP streams under reassembly, at most (DNS over TCP).
+  max_tcp_streams: 4096
+  # Longest line of a text input; a longer line is skipped and reported.
+  max_line_bytes: 1048576
+  # Events are re-sorted by event time within this window: Zeek writes a
+  # record when an exchange or connection ends, a pcap reports an unanswered
+  # query after pair_timeout. An event later than the window is passed on
+  # as it comes (counted). 0 turns re-sorting off.
+  reorder_window: 2m
+  # Events held for re-sorting, at most; a full buffer releases early.
+  reorder_max: 16384
+
+# Name enrichment.
+names:
+  # Use the PRIVATE section of the public suffix list too (blogspot.com,
+  # dynamic-DNS providers). Off: foo.dyndns.org has the registrable domain
+  # dyndns.org, which is usually what an analyst wants to see.
+  private_suffixes: false
+
+detectors:
+`
+
+// DefaultYAML returns the documented default configuration, printed by
+// `dnsvigil config default`. A test checks that it decodes to DefaultConfig.
+func DefaultYAML() []byte {
+	var b strings.Builder
+	b.WriteString(inputYAML)
+	section(&b, "resolver", resolver.ExampleConfig)
+	section(&b, "volume", volume.ExampleConfig)
+	return []byte(b.String())
+}
+
+// section writes one detector's documented config, indented under its key.
+func section(b *strings.Builder, name, body string) {
+	b.WriteString("  " + name + ":\n")
+	for _, line := range strings.Split(strings.TrimRight(body, "\n"), "\n") {
+		if line == "" {
+			b.WriteString("\n")
+			continue
+		}
+		b.WriteString("    " + line + "\n")
+	}
+	b.WriteString("\n")
+}
