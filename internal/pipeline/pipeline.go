@@ -108,7 +108,9 @@ func (r *Run) Execute(paths []string) error {
 	for _, d := range r.Detectors {
 		if c, ok := d.(detect.Counter); ok {
 			for _, s := range c.Counts() {
-				r.Summary.Counters[d.Name()+": "+s.Name] += s.Value
+				if s.Value != 0 {
+					r.Summary.Counters[d.Name()+": "+s.Name] += s.Value
+				}
 			}
 		}
 	}

@@ -87,9 +87,11 @@ func (d *Detector) buildAlert(p *pair, now time.Time, kind reportKind) *alert.Al
 		{Name: FieldTransports, Value: transports},
 		{Name: FieldPorts, Value: p.portList()},
 		{Name: FieldSampleNames, Value: slices.Clone(p.names)},
-		{Name: FieldProcesses, Value: slices.Clone(p.images)},
-		{Name: FieldDestination, Value: destinationNames[tier]},
 	}
+	if len(p.images) > 0 {
+		a.Evidence = append(a.Evidence, alert.Field{Name: FieldProcesses, Value: slices.Clone(p.images)})
+	}
+	a.Evidence = append(a.Evidence, alert.Field{Name: FieldDestination, Value: destinationNames[tier]})
 	if p.cat != nil {
 		a.Evidence = append(a.Evidence,
 			alert.Field{Name: FieldCatalogueProvider, Value: p.cat.Provider},
