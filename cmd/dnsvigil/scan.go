@@ -96,7 +96,7 @@ func runScan(cmd *cobra.Command, o scanOptions, args []string) error {
 		return err
 	}
 	run := &pipeline.Run{
-		Opener:    &pipeline.Opener{Formats: components.Formats(), Options: cfg.InputOptions()},
+		Opener:    &pipeline.Opener{Formats: components.Formats(), Options: built.Options},
 		Enrichers: built.Enrichers,
 		Detectors: built.Detectors,
 		Sink:      sink,

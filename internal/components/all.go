@@ -28,6 +28,9 @@ func Formats() []input.Format {
 type Built struct {
 	Enrichers []pipeline.Enricher
 	Detectors []detect.Detector
+	// Options are the decoder options for this configuration: resource
+	// records are decoded only when a detector reads them.
+	Options input.Options
 }
 
 // Build constructs the enrichers and detectors a configuration asks for.
@@ -41,8 +44,12 @@ func Build(cfg Config) (Built, error) {
 	if err != nil {
 		return Built{}, err
 	}
+	dets := []detect.Detector{res, vol}
+	opts := cfg.InputOptions()
+	opts.HeaderOnly = !detect.AnyUsesRecords(dets)
 	return Built{
 		Enrichers: []pipeline.Enricher{enrich.NewNames(psl)},
-		Detectors: []detect.Detector{res, vol},
+		Detectors: dets,
+		Options:   opts,
 	}, nil
 }

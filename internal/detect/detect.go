@@ -38,3 +38,20 @@ type Stat struct {
 	Name  string
 	Value int64
 }
+
+// RecordsUser is implemented by detectors that read DNS resource records
+// (answers, authority, additional). When no detector of a run does, decoders
+// are told to decode only headers and questions.
+type RecordsUser interface {
+	UsesRecords() bool
+}
+
+// AnyUsesRecords reports whether any of ds reads DNS resource records.
+func AnyUsesRecords(ds []Detector) bool {
+	for _, d := range ds {
+		if u, ok := d.(RecordsUser); ok && u.UsesRecords() {
+			return true
+		}
+	}
+	return false
+}

@@ -65,6 +65,11 @@ type Options struct {
 	// MaxLineBytes caps one line of a text input; a longer line is a
 	// RecordError and is skipped.
 	MaxLineBytes int
+	// HeaderOnly asks decoders to skip DNS resource records (answers,
+	// authority, additional) and decode only header and question, because
+	// no detector of the run reads records. It roughly halves the cost of
+	// decoding a response.
+	HeaderOnly bool
 }
 
 // DefaultOptions returns the documented defaults.
@@ -89,6 +94,13 @@ type Format struct {
 	Sniff func(head []byte) bool
 	// Open returns a Decoder reading r. r is already decompressed.
 	Open func(r io.Reader, opts Options) (Decoder, error)
+	// Unordered says the format's records are not written in event-time
+	// order (Zeek logs a record when an exchange or connection ends but
+	// stamps it with its start), so the pipeline re-sorts them within its
+	// reorder window. Formats whose decoders emit events nearly in order
+	// (a pcap, where only an unanswered query comes out up to pair_timeout
+	// late) leave it false and skip the cost of re-sorting.
+	Unordered bool
 }
 
 // RecordError reports one record that could not be decoded. The stream goes

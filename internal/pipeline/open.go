@@ -67,8 +67,10 @@ type Opened struct {
 	Name    string
 	Format  string
 	Decoder input.Decoder
-	close   []io.Closer
-	index   int // position in the run's Summary.Inputs
+	// Unordered is the format's Unordered flag: its events need re-sorting.
+	Unordered bool
+	close     []io.Closer
+	index     int // position in the run's Summary.Inputs
 }
 
 // Close releases the decoder and the file.
@@ -142,7 +144,7 @@ func (op *Opener) Open(name string) (*Opened, error) {
 			o.Close()
 			return nil, fmt.Errorf("%s: %s: %w", name, fm.Name, err)
 		}
-		o.Format, o.Decoder = fm.Name, d
+		o.Format, o.Decoder, o.Unordered = fm.Name, d, fm.Unordered
 		return o, nil
 	}
 	o.Close()

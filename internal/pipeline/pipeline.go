@@ -74,6 +74,7 @@ func (r *Run) Execute(paths []string) error {
 	}
 	m := &merger{onError: r.inputError}
 	var opened []*Opened
+	unordered := false
 	for _, p := range paths {
 		o, err := r.Opener.Open(p)
 		if err != nil {
@@ -86,6 +87,7 @@ func (r *Run) Execute(paths []string) error {
 		o.index = len(r.Summary.Inputs)
 		r.Summary.Inputs = append(r.Summary.Inputs, sink.Input{Name: p, Format: o.Format, Counters: map[string]int64{}})
 		opened = append(opened, o)
+		unordered = unordered || o.Unordered
 		m.add(o)
 	}
 	var sinkErr error
@@ -95,7 +97,7 @@ func (r *Run) Execute(paths []string) error {
 			sinkErr = err
 		}
 	}
-	r.loop(m, emit)
+	r.loop(m, emit, unordered)
 	for _, d := range r.Detectors {
 		d.Flush(emit)
 	}
@@ -118,11 +120,11 @@ func (r *Run) Execute(paths []string) error {
 	return sinkErr
 }
 
-// loop reads the merged inputs through the reorder buffer and processes
-// each event.
-func (r *Run) loop(m *merger, emit detect.Emit) {
+// loop reads the merged inputs, through the reorder buffer when an input's
+// format is unordered, and processes each event.
+func (r *Run) loop(m *merger, emit detect.Emit, unordered bool) {
 	var ro *reorder
-	if r.ReorderWindow > 0 && r.ReorderMax > 0 {
+	if unordered && r.ReorderWindow > 0 && r.ReorderMax > 0 {
 		ro = newReorder(r.ReorderWindow, r.ReorderMax)
 	}
 	var cur *stream

@@ -72,6 +72,12 @@ func (s Status) String() string {
 // data) point into a buffer owned by the Parser. They are valid until the next
 // call to Parse; a caller keeping one longer must copy it.
 type Parser struct {
+	// HeaderOnly skips the answer, authority and additional sections and
+	// decodes only the header and the question, for runs whose detectors
+	// read no records. The EDNS extended rcode, carried in the additional
+	// section, is then not read.
+	HeaderOnly bool
+
 	msg     dnsmessage.Parser
 	buf     []byte // names and rdata of the current message
 	scratch []byte // one name being built on the fallback path

@@ -188,3 +188,25 @@ func TestMaxRecords(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestHeaderOnly checks that a header-only parse keeps header and question
+// and leaves every record section empty.
+func TestHeaderOnly(t *testing.T) {
+	for _, tc := range wellFormedCases(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Parser{HeaderOnly: true}
+			var got event.DNS
+			if _, err := p.Parse(tc.msg, &got); err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			want := tc.want
+			if got.Answers != nil || got.Authority != nil || got.Additional != nil {
+				t.Errorf("records decoded: %d/%d/%d", len(got.Answers), len(got.Authority), len(got.Additional))
+			}
+			if got.QName != want.QName || got.QType != want.QType || got.ID != want.ID || got.Flags != want.Flags {
+				t.Errorf("header/question = %q %d id %d flags %v, want %q %d id %d flags %v",
+					got.QName, got.QType, got.ID, got.Flags, want.QName, want.QType, want.ID, want.Flags)
+			}
+		})
+	}
+}

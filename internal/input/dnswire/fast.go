@@ -37,7 +37,7 @@ func (p *Parser) parseFast(msg []byte, d *event.DNS) error {
 	if err := p.question(d); err != nil {
 		return err
 	}
-	if !h.Response {
+	if !h.Response || p.HeaderOnly {
 		return nil
 	}
 	counts := [3]int{int(binary.BigEndian.Uint16(msg[6:])), int(binary.BigEndian.Uint16(msg[8:])),

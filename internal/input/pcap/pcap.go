@@ -108,6 +108,7 @@ func Open(r io.Reader, opts input.Options) (*Decoder, error) {
 		frags:   newTable[fragKey, partial](MaxFragDatagrams),
 		drain:   none,
 	}
+	d.parser.HeaderOnly = opts.HeaderOnly
 	for _, p := range opts.DNSPorts {
 		d.ports.add(p)
 	}

@@ -32,6 +32,8 @@ func Format() input.Format {
 		Open: func(r io.Reader, opts input.Options) (input.Decoder, error) {
 			return New(r, opts), nil
 		},
+		// Zeek writes a record when the exchange or connection ends.
+		Unordered: true,
 	}
 }
 
