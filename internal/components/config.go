@@ -56,8 +56,8 @@ func DefaultConfig() Config {
 			MaxPending:    o.MaxPending,
 			MaxTCPStreams: o.MaxTCPStreams,
 			MaxLineBytes:  o.MaxLineBytes,
-			ReorderWindow: 2 * time.Minute,
-			ReorderMax:    16384,
+			ReorderWindow: 30 * time.Second,
+			ReorderMax:    8192,
 		},
 		Detectors: DetectorsConfig{
 			Resolver: resolver.DefaultConfig(),

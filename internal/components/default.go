@@ -29,9 +29,9 @@ input:
   # record when an exchange or connection ends, a pcap reports an unanswered
   # query after pair_timeout. An event later than the window is passed on
   # as it comes (counted). 0 turns re-sorting off.
-  reorder_window: 2m
+  reorder_window: 30s
   # Events held for re-sorting, at most; a full buffer releases early.
-  reorder_max: 16384
+  reorder_max: 8192
 
 # Name enrichment.
 names:

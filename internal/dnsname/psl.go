@@ -124,17 +124,19 @@ type Parts struct {
 	// suffix (a bare suffix, a single label), for the root and for IP
 	// literals.
 	Domain string
+	// Labels is the number of labels in the name (0 for the root).
+	Labels int
 }
 
 // Split returns the public suffix and registrable domain of a canonical
 // name. It does not allocate.
 func (p *PSL) Split(name string) Parts {
 	if isRoot(name) || isIPLiteral(name) {
-		return Parts{}
+		return Parts{Labels: CountLabels(name)}
 	}
-	n := p.suffixLabels(name)
+	n, total := p.suffixLabels(name)
 	off := LastLabelsOffset(name, n)
-	parts := Parts{Suffix: name[off:]}
+	parts := Parts{Suffix: name[off:], Labels: total}
 	if off > 0 {
 		parts.Domain = name[labelStart(name, off-1):]
 	}
@@ -152,8 +154,8 @@ func (p *PSL) Domain(name string) string { return p.Split(name).Domain }
 // suffixLabels returns how many of the rightmost labels of name form its
 // public suffix, following the publicsuffix.org algorithm: an exception rule
 // prevails, otherwise the matching rule with the most labels, otherwise the
-// implicit "*" rule (one label).
-func (p *PSL) suffixLabels(name string) int {
+// implicit "*" rule (one label). It also returns the name's label count.
+func (p *PSL) suffixLabels(name string) (int, int) {
 	total := CountLabels(name)
 	best := 1
 	k := 0
@@ -168,7 +170,7 @@ func (p *PSL) suffixLabels(name string) int {
 			break
 		}
 		if bits&ruleException != 0 {
-			return k - 1
+			return k - 1, total
 		}
 		if bits&ruleNormal != 0 {
 			best = max(best, k)
@@ -181,7 +183,7 @@ func (p *PSL) suffixLabels(name string) int {
 		}
 		end = next
 	}
-	return best
+	return best, total
 }
 
 // isIPLiteral reports whether name is an IPv4 address in dotted-quad form or

@@ -21,40 +21,40 @@ func TestPSLSplit(t *testing.T) {
 		private bool
 		want    Parts
 	}{
-		{"bbc", "www.bbc.co.uk", false, Parts{"co.uk", "bbc.co.uk"}},
-		{"registrable itself", "bbc.co.uk", false, Parts{"co.uk", "bbc.co.uk"}},
-		{"bare suffix", "co.uk", false, Parts{"co.uk", ""}},
-		{"bare tld", "com", false, Parts{"com", ""}},
-		{"single unlisted label", "localhost", false, Parts{"localhost", ""}},
-		{"unlisted tld", "b.example.example", false, Parts{"example", "example.example"}},
+		{"bbc", "www.bbc.co.uk", false, Parts{Suffix: "co.uk", Domain: "bbc.co.uk"}},
+		{"registrable itself", "bbc.co.uk", false, Parts{Suffix: "co.uk", Domain: "bbc.co.uk"}},
+		{"bare suffix", "co.uk", false, Parts{Suffix: "co.uk", Domain: ""}},
+		{"bare tld", "com", false, Parts{Suffix: "com", Domain: ""}},
+		{"single unlisted label", "localhost", false, Parts{Suffix: "localhost", Domain: ""}},
+		{"unlisted tld", "b.example.example", false, Parts{Suffix: "example", Domain: "example.example"}},
 		{"root", ".", false, Parts{}},
 		{"empty", "", false, Parts{}},
-		{"wildcard under kawasaki.jp", "a.b.kawasaki.jp", false, Parts{"b.kawasaki.jp", "a.b.kawasaki.jp"}},
-		{"wildcard deeper", "x.a.b.kawasaki.jp", false, Parts{"b.kawasaki.jp", "a.b.kawasaki.jp"}},
-		{"wildcard needs one more label", "b.kawasaki.jp", false, Parts{"b.kawasaki.jp", ""}},
-		{"wildcard parent", "kawasaki.jp", false, Parts{"jp", "kawasaki.jp"}},
-		{"exception city.kawasaki.jp", "city.kawasaki.jp", false, Parts{"kawasaki.jp", "city.kawasaki.jp"}},
-		{"under exception", "www.city.kawasaki.jp", false, Parts{"kawasaki.jp", "city.kawasaki.jp"}},
-		{"wildcard-only tld", "c.mm", false, Parts{"c.mm", ""}},
-		{"wildcard-only tld deeper", "a.b.c.mm", false, Parts{"c.mm", "b.c.mm"}},
-		{"ck exception", "www.www.ck", false, Parts{"ck", "www.ck"}},
-		{"blogspot icann only", "foo.blogspot.com", false, Parts{"com", "blogspot.com"}},
-		{"blogspot with private rules", "foo.blogspot.com", true, Parts{"blogspot.com", "foo.blogspot.com"}},
-		{"uk.com private", "a.example.uk.com", true, Parts{"uk.com", "example.uk.com"}},
-		{"uk.com icann only", "a.example.uk.com", false, Parts{"com", "uk.com"}},
-		{"iodine style", "xxx.t.evil-c2.test", false, Parts{"test", "evil-c2.test"}},
-		{"escaped dot is one label", `a\.b.test`, false, Parts{"test", `a\.b.test`}},
-		{"escaped dot does not match a rule", `foo.co\.uk`, false, Parts{`co\.uk`, `foo.co\.uk`}},
-		{"escaped dot in the registrable label", `www.a\.b.co.uk`, false, Parts{"co.uk", `a\.b.co.uk`}},
+		{"wildcard under kawasaki.jp", "a.b.kawasaki.jp", false, Parts{Suffix: "b.kawasaki.jp", Domain: "a.b.kawasaki.jp"}},
+		{"wildcard deeper", "x.a.b.kawasaki.jp", false, Parts{Suffix: "b.kawasaki.jp", Domain: "a.b.kawasaki.jp"}},
+		{"wildcard needs one more label", "b.kawasaki.jp", false, Parts{Suffix: "b.kawasaki.jp", Domain: ""}},
+		{"wildcard parent", "kawasaki.jp", false, Parts{Suffix: "jp", Domain: "kawasaki.jp"}},
+		{"exception city.kawasaki.jp", "city.kawasaki.jp", false, Parts{Suffix: "kawasaki.jp", Domain: "city.kawasaki.jp"}},
+		{"under exception", "www.city.kawasaki.jp", false, Parts{Suffix: "kawasaki.jp", Domain: "city.kawasaki.jp"}},
+		{"wildcard-only tld", "c.mm", false, Parts{Suffix: "c.mm", Domain: ""}},
+		{"wildcard-only tld deeper", "a.b.c.mm", false, Parts{Suffix: "c.mm", Domain: "b.c.mm"}},
+		{"ck exception", "www.www.ck", false, Parts{Suffix: "ck", Domain: "www.ck"}},
+		{"blogspot icann only", "foo.blogspot.com", false, Parts{Suffix: "com", Domain: "blogspot.com"}},
+		{"blogspot with private rules", "foo.blogspot.com", true, Parts{Suffix: "blogspot.com", Domain: "foo.blogspot.com"}},
+		{"uk.com private", "a.example.uk.com", true, Parts{Suffix: "uk.com", Domain: "example.uk.com"}},
+		{"uk.com icann only", "a.example.uk.com", false, Parts{Suffix: "com", Domain: "uk.com"}},
+		{"iodine style", "xxx.t.evil-c2.test", false, Parts{Suffix: "test", Domain: "evil-c2.test"}},
+		{"escaped dot is one label", `a\.b.test`, false, Parts{Suffix: "test", Domain: `a\.b.test`}},
+		{"escaped dot does not match a rule", `foo.co\.uk`, false, Parts{Suffix: `co\.uk`, Domain: `foo.co\.uk`}},
+		{"escaped dot in the registrable label", `www.a\.b.co.uk`, false, Parts{Suffix: "co.uk", Domain: `a\.b.co.uk`}},
 		{"ipv4 literal", "192.168.1.1", false, Parts{}},
 		{"ipv6 literal", "2001:db8::53", false, Parts{}},
 		{"ipv4-mapped literal", "::ffff:10.0.0.1", false, Parts{}},
-		{"not an ipv4 literal", "1.2.3.256", false, Parts{"256", "3.256"}},
-		{"five numeric labels", "1.2.3.4.5", false, Parts{"5", "4.5"}},
-		{"reverse zone", "4.3.2.1.in-addr.arpa", false, Parts{"in-addr.arpa", "1.in-addr.arpa"}},
-		{"punycode", "www.xn--85x722f.xn--55qx5d.cn", false, Parts{"xn--55qx5d.cn", "xn--85x722f.xn--55qx5d.cn"}},
-		{"k12", "www.test.k12.ak.us", false, Parts{"k12.ak.us", "test.k12.ak.us"}},
-		{"hex-looking name is a name", "dead.beef", false, Parts{"beef", "dead.beef"}},
+		{"not an ipv4 literal", "1.2.3.256", false, Parts{Suffix: "256", Domain: "3.256"}},
+		{"five numeric labels", "1.2.3.4.5", false, Parts{Suffix: "5", Domain: "4.5"}},
+		{"reverse zone", "4.3.2.1.in-addr.arpa", false, Parts{Suffix: "in-addr.arpa", Domain: "1.in-addr.arpa"}},
+		{"punycode", "www.xn--85x722f.xn--55qx5d.cn", false, Parts{Suffix: "xn--55qx5d.cn", Domain: "xn--85x722f.xn--55qx5d.cn"}},
+		{"k12", "www.test.k12.ak.us", false, Parts{Suffix: "k12.ak.us", Domain: "test.k12.ak.us"}},
+		{"hex-looking name is a name", "dead.beef", false, Parts{Suffix: "beef", Domain: "dead.beef"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,6 +63,10 @@ func TestPSLSplit(t *testing.T) {
 				p = private
 			}
 			got := p.Split(tt.in)
+			if got.Labels != CountLabels(tt.in) {
+				t.Errorf("Split(%q).Labels = %d, want %d", tt.in, got.Labels, CountLabels(tt.in))
+			}
+			got.Labels = 0
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Split(%q) mismatch (-want +got):\n%s", tt.in, diff)
 			}
@@ -203,11 +207,11 @@ blogspot.co.uk
 		in      string
 		want    Parts
 	}{
-		{"icann rule", false, "a.bbc.co.uk", Parts{"co.uk", "bbc.co.uk"}},
-		{"private rule skipped", false, "a.blogspot.co.uk", Parts{"co.uk", "blogspot.co.uk"}},
-		{"private rule applied", true, "a.blogspot.co.uk", Parts{"blogspot.co.uk", "a.blogspot.co.uk"}},
-		{"exception", false, "a.www.ck", Parts{"ck", "www.ck"}},
-		{"not in the small list", false, "www.example.com", Parts{"com", "example.com"}},
+		{"icann rule", false, "a.bbc.co.uk", Parts{Suffix: "co.uk", Domain: "bbc.co.uk"}},
+		{"private rule skipped", false, "a.blogspot.co.uk", Parts{Suffix: "co.uk", Domain: "blogspot.co.uk"}},
+		{"private rule applied", true, "a.blogspot.co.uk", Parts{Suffix: "blogspot.co.uk", Domain: "a.blogspot.co.uk"}},
+		{"exception", false, "a.www.ck", Parts{Suffix: "ck", Domain: "www.ck"}},
+		{"not in the small list", false, "www.example.com", Parts{Suffix: "com", Domain: "example.com"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,7 +219,9 @@ blogspot.co.uk
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, p.Split(tt.in)); diff != "" {
+			got := p.Split(tt.in)
+			got.Labels = 0
+			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Split(%q) mismatch (-want +got):\n%s", tt.in, diff)
 			}
 		})

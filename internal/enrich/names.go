@@ -26,5 +26,5 @@ func (n *Names) Enrich(ev *event.Event) {
 	p := n.psl.Split(ev.DNS.QName)
 	ev.Enrich.Domain = p.Domain
 	ev.Enrich.Suffix = p.Suffix
-	ev.Enrich.Labels = dnsname.CountLabels(ev.DNS.QName)
+	ev.Enrich.Labels = p.Labels
 }

@@ -23,7 +23,7 @@ func (d *Decoder) jsonLine(line []byte) (bool, error) {
 				return false, d.recordError("bad json", errBadJSON)
 			}
 			val := line[start:s.i]
-			if id, known := fieldByName(key); known {
+			if id, known := fieldByName(key); known && !d.skipped(id) {
 				null := val[0] == 'n'
 				d.members[id] = member{raw: val, set: !null}
 				if !null {

@@ -143,6 +143,9 @@ func (d *Decoder) fieldsLine(val []byte) error {
 		}
 		seen |= 1 << id
 		keys |= kindBit(id)
+		if d.skipped(id) {
+			id = noField
+		}
 		h.colAt = append(h.colAt, id)
 	}
 	h.kind = kindOf(h.path, keys)

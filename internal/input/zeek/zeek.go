@@ -58,6 +58,13 @@ type Decoder struct {
 	members [nFields]member
 
 	nDNS, nConn, nOther, nBlocks, nDropped int64
+	// headerOnly skips the answers and TTLs columns (input.Options.HeaderOnly).
+	headerOnly bool
+}
+
+// skipped reports whether column id is not decoded in this run.
+func (d *Decoder) skipped(id fieldID) bool {
+	return d.headerOnly && (id == fAnswers || id == fTTLs)
 }
 
 // New returns a Decoder reading r, which must already be decompressed.
@@ -68,7 +75,7 @@ func New(r io.Reader, opts input.Options) *Decoder {
 	if limit <= 0 {
 		limit = input.DefaultOptions().MaxLineBytes
 	}
-	d := &Decoder{name: opts.Name, lr: newLineReader(r, limit)}
+	d := &Decoder{name: opts.Name, lr: newLineReader(r, limit), headerOnly: opts.HeaderOnly}
 	d.hdr.reset()
 	return d
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/dnsvigil/dnsvigil/internal/event"
 	"github.com/dnsvigil/dnsvigil/internal/input"
@@ -630,5 +631,41 @@ func TestAddrCache(t *testing.T) {
 		if got != want || ok != (err == nil) {
 			t.Errorf("parse(%q) = %v, %v; want %v, %v", s, got, ok, want, err)
 		}
+	}
+}
+
+// TestHeaderOnly: with input.Options.HeaderOnly the answers and TTLs columns
+// are skipped in TSV and JSON, and everything else decodes as usual.
+func TestHeaderOnly(t *testing.T) {
+	for _, file := range []string{"testdata/dns.log", "testdata/dns.json"} {
+		t.Run(file, func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			full := decodeAll(t, bytes.NewReader(data), opts(file))
+			o := opts(file)
+			o.HeaderOnly = true
+			head := decodeAll(t, bytes.NewReader(data), o)
+			if len(full.events) == 0 || len(head.events) != len(full.events) {
+				t.Fatalf("%d events header-only, %d in full", len(head.events), len(full.events))
+			}
+			answers := 0
+			for i := range full.events {
+				want := full.events[i]
+				if want.DNS != nil {
+					answers += len(want.DNS.Answers)
+					dv := *want.DNS
+					dv.Answers = nil
+					want.DNS = &dv
+				}
+				if d := cmp.Diff(want, head.events[i], cmpopts.EquateEmpty()); d != "" {
+					t.Errorf("event %d (-full without answers +header-only):\n%s", i, d)
+				}
+			}
+			if answers == 0 {
+				t.Fatal("sample has no answers: the test proves nothing")
+			}
+		})
 	}
 }
