@@ -2,7 +2,6 @@ package components
 
 import (
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/alert"
 	"github.com/dnsvigil/dnsvigil/internal/detect"
 	"github.com/dnsvigil/dnsvigil/internal/event"
+	"github.com/dnsvigil/dnsvigil/internal/testutil"
 )
 
 // A flood of queries with unique names from a million clients, one in ten
@@ -24,6 +24,10 @@ func TestFloodKeepsStateBounded(t *testing.T) {
 		queries, clients = 1_000_000, 100_000
 	}
 	cfg := DefaultConfig()
+	if testing.Short() { // smaller caps, so the smaller flood still overflows them
+		cfg.Detectors.Resolver.MaxPairs = 10_000
+		cfg.Detectors.Volume.MaxKeys = 20_000
+	}
 	built, err := Build(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -92,19 +96,5 @@ func TestFloodKeepsStateBounded(t *testing.T) {
 	if evicted["resolver: pairs evicted"] == 0 {
 		t.Errorf("no resolver pair evictions counted: %v", evicted)
 	}
-	t.Logf("%d queries from %d clients: %d alerts, evictions %v, peak RSS %s", queries, clients, alerts, evicted, peakRSS())
-}
-
-// peakRSS reads the process's high-water resident set size.
-func peakRSS() string {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return "unknown"
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			return strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
-		}
-	}
-	return "unknown"
+	t.Logf("%d queries from %d clients: %d alerts, evictions %v, peak RSS %s", queries, clients, alerts, evicted, testutil.PeakRSS())
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -48,4 +49,20 @@ func RepoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	d, _ := filepath.Abs(filepath.Join(filepath.Dir(file), "..", ".."))
 	return d
+}
+
+// PeakRSS returns the process's peak resident set size (VmHWM from
+// /proc/self/status) as text such as "230412 kB", or "unknown" where /proc is
+// not available. Flood tests log it; no test asserts on it.
+func PeakRSS() string {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
 }

@@ -1,10 +1,8 @@
 package volume
 
 import (
-	"bufio"
 	"math/rand/v2"
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/dnsvigil/dnsvigil/internal/alert"
 	"github.com/dnsvigil/dnsvigil/internal/event"
+	"github.com/dnsvigil/dnsvigil/internal/testutil"
 )
 
 // TestFlood sends a million clients' unique names (10 million queries; a
@@ -77,7 +76,7 @@ func TestFlood(t *testing.T) {
 	d.Flush(emit)
 	t.Logf("%d queries from %d clients in %v; keys tracked %d of %d, keys evicted %d, domain sketch evictions %d; peak RSS %s",
 		queries, distinct+1, time.Since(start).Round(time.Millisecond), stats["keys tracked"], maxKeys,
-		stats["keys evicted"], stats["domain sketch evictions"], peakRSS(t))
+		stats["keys evicted"], stats["domain sketch evictions"], testutil.PeakRSS())
 
 	if stats["keys tracked"] > int64(maxKeys) {
 		t.Errorf("keys tracked %d above max_keys %d", stats["keys tracked"], maxKeys)
@@ -110,19 +109,3 @@ func TestFlood(t *testing.T) {
 	}
 }
 
-// peakRSS returns the process's peak resident set size (VmHWM) as text,
-// or "unknown" where /proc is not available.
-func peakRSS(t *testing.T) string {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return "unknown"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
-}

@@ -210,3 +210,25 @@ func TestHeaderOnly(t *testing.T) {
 		})
 	}
 }
+
+func TestWireFlags(t *testing.T) {
+	tests := []struct {
+		name   string
+		hi, lo byte
+		want   event.Flags
+	}{
+		{"none", 0, 0, 0},
+		{"query rd", 0x01, 0x00, event.FlagRD},
+		{"response qr aa rd ra", 0x85, 0x80, event.FlagQR | event.FlagAA | event.FlagRD | event.FlagRA},
+		{"tc ad cd", 0x02, 0x30, event.FlagTC | event.FlagAD | event.FlagCD},
+		{"opcode and rcode bits are not flags", 0x78, 0x4f, 0},
+		{"all", 0xff, 0xff, event.FlagQR | event.FlagAA | event.FlagTC | event.FlagRD | event.FlagRA | event.FlagAD | event.FlagCD},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := wireFlags([]byte{0, 0, tc.hi, tc.lo}); got != tc.want {
+				t.Errorf("wireFlags(%#02x %#02x) = %v, want %v", tc.hi, tc.lo, got, tc.want)
+			}
+		})
+	}
+}

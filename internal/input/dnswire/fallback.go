@@ -22,7 +22,7 @@ func (p *Parser) parseFallback(msg []byte, d *event.DNS) (Status, error) {
 		}
 		return StatusFast, malformed(err)
 	}
-	setHeader(d, m.Id, msgFlags(&m.MsgHdr), uint8(m.Opcode), uint16(msg[3]&0x0F), len(msg))
+	setHeader(d, m.Id, wireFlags(msg), uint8(m.Opcode), uint16(msg[3]&0x0F), len(msg))
 	if len(m.Question) > 0 {
 		q := m.Question[0]
 		d.QName, d.QType, d.QClass = p.name(q.Name), q.Qtype, q.Qclass
@@ -39,24 +39,6 @@ func (p *Parser) parseFallback(msg []byte, d *event.DNS) (Status, error) {
 }
 
 var errShort = errors.New("message shorter than a dns header")
-
-func msgFlags(h *dns.MsgHdr) event.Flags {
-	var f event.Flags
-	for _, b := range [...]struct {
-		set  bool
-		flag event.Flags
-	}{
-		{h.Response, event.FlagQR}, {h.Authoritative, event.FlagAA},
-		{h.Truncated, event.FlagTC}, {h.RecursionDesired, event.FlagRD},
-		{h.RecursionAvailable, event.FlagRA}, {h.AuthenticatedData, event.FlagAD},
-		{h.CheckingDisabled, event.FlagCD},
-	} {
-		if b.set {
-			f |= b.flag
-		}
-	}
-	return f
-}
 
 func (p *Parser) records(dst []event.RR, rrs []dns.RR, d *event.DNS, extra bool) []event.RR {
 	for _, rr := range rrs {

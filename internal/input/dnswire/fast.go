@@ -33,7 +33,7 @@ func (p *Parser) parseFast(msg []byte, d *event.DNS) error {
 	if err != nil {
 		return err
 	}
-	setHeader(d, h.ID, headerFlags(h), uint8(h.OpCode), uint16(h.RCode), len(msg))
+	setHeader(d, h.ID, wireFlags(msg), uint8(h.OpCode), uint16(h.RCode), len(msg))
 	if err := p.question(d); err != nil {
 		return err
 	}
@@ -52,18 +52,25 @@ func (p *Parser) parseFast(msg []byte, d *event.DNS) error {
 	return err
 }
 
-func headerFlags(h dnsmessage.Header) event.Flags {
+// wireFlags reads the header flag bits from the third and fourth bytes of a
+// message (RFC 1035 §4.1.1, RFC 4035 §3.2 for AD and CD). The caller has
+// checked that the message holds a whole header.
+func wireFlags(msg []byte) event.Flags {
 	var f event.Flags
 	for _, b := range [...]struct {
-		set  bool
+		mask byte
+		hi   bool
 		flag event.Flags
 	}{
-		{h.Response, event.FlagQR}, {h.Authoritative, event.FlagAA},
-		{h.Truncated, event.FlagTC}, {h.RecursionDesired, event.FlagRD},
-		{h.RecursionAvailable, event.FlagRA}, {h.AuthenticData, event.FlagAD},
-		{h.CheckingDisabled, event.FlagCD},
+		{0x80, true, event.FlagQR}, {0x04, true, event.FlagAA}, {0x02, true, event.FlagTC},
+		{0x01, true, event.FlagRD}, {0x80, false, event.FlagRA}, {0x20, false, event.FlagAD},
+		{0x10, false, event.FlagCD},
 	} {
-		if b.set {
+		v := msg[3]
+		if b.hi {
+			v = msg[2]
+		}
+		if v&b.mask != 0 {
 			f |= b.flag
 		}
 	}
