@@ -108,4 +108,3 @@ func TestFlood(t *testing.T) {
 		}
 	}
 }
-
