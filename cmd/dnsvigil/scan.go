@@ -96,7 +96,7 @@ func runScan(cmd *cobra.Command, o scanOptions, args []string) error {
 		return err
 	}
 	run := &pipeline.Run{
-		Opener:    &pipeline.Opener{Formats: components.Formats(), Options: built.Options},
+		Opener:    &pipeline.Opener{Formats: components.Formats(), Options: built.Options, Stdin: cmd.InOrStdin()},
 		Enrichers: built.Enrichers,
 		Detectors: built.Detectors,
 		Sink:      sink,

@@ -93,6 +93,12 @@ type Alert struct {
 	Evidence []Field
 }
 
+// Names is an evidence value holding DNS names in dnsvigil's canonical
+// presentation form (see package dnsname), whose backslash escapes are part
+// of the name. Sinks print them with name escaping rather than generic text
+// escaping, so `a\.b` reads as one label and is not shown doubled.
+type Names []string
+
 // Field is one named piece of evidence.
 type Field struct {
 	Name  string

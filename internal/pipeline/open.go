@@ -94,6 +94,8 @@ type Opener struct {
 	// Wrap, when set, wraps the raw (still compressed) file reader, for
 	// progress reporting.
 	Wrap func(r io.Reader) io.Reader
+	// Stdin is read for the path "-"; nil means os.Stdin.
+	Stdin io.Reader
 }
 
 // Open opens the named file (or standard input for "-"), removes gzip
@@ -105,7 +107,11 @@ func (op *Opener) Open(name string) (*Opened, error) {
 		err error
 	)
 	if name == "-" {
-		f = io.NopCloser(os.Stdin)
+		in := op.Stdin
+		if in == nil {
+			in = os.Stdin
+		}
+		f = io.NopCloser(in)
 	} else if f, err = os.Open(name); err != nil {
 		return nil, err
 	}

@@ -86,7 +86,7 @@ func (d *Detector) buildAlert(p *pair, now time.Time, kind reportKind) *alert.Al
 		{Name: FieldLastSeen, Value: p.last},
 		{Name: FieldTransports, Value: transports},
 		{Name: FieldPorts, Value: p.portList()},
-		{Name: FieldSampleNames, Value: slices.Clone(p.names)},
+		{Name: FieldSampleNames, Value: alert.Names(slices.Clone(p.names))},
 	}
 	if len(p.images) > 0 {
 		a.Evidence = append(a.Evidence, alert.Field{Name: FieldProcesses, Value: slices.Clone(p.images)})

@@ -83,7 +83,7 @@ func view(a *alert.Alert) got {
 		Last:       a.LastSeen,
 		Time:       a.Time,
 		Transports: field[[]string](a, FieldTransports),
-		Names:      field[[]string](a, FieldSampleNames),
+		Names:      []string(field[alert.Names](a, FieldSampleNames)),
 		Provider:   field[string](a, FieldCatalogueProvider),
 		Report:     field[string](a, FieldReport),
 		Expired:    field[string](a, FieldExpiredExclusion),
@@ -486,7 +486,7 @@ func TestSamplesOutliveTheEvent(t *testing.T) {
 		t.Fatalf("got %d alerts, want 1", len(alerts))
 	}
 	a := alerts[0]
-	gotStrings := []string{a.Host, a.QName, a.Process, field[[]string](a, FieldSampleNames)[0], field[[]string](a, FieldProcesses)[0]}
+	gotStrings := []string{a.Host, a.QName, a.Process, field[alert.Names](a, FieldSampleNames)[0], field[[]string](a, FieldProcesses)[0]}
 	want := []string{"ws-042", "secret.t.evil-c2.test", "malware.exe", "secret.t.evil-c2.test", "malware.exe"}
 	if diff := cmp.Diff(want, gotStrings); diff != "" {
 		t.Errorf("alert strings changed with the event buffer (-want +got):\n%s", diff)

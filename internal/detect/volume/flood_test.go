@@ -102,7 +102,7 @@ func TestFlood(t *testing.T) {
 		t.Errorf("top domain %q, want heavy-tunnel.example", a.Domain)
 	}
 	samples, _ := a.Get("sample_names")
-	for _, s := range samples.([]string) {
+	for _, s := range samples.(alert.Names) {
 		if !strings.HasPrefix(s, "h") || !strings.HasSuffix(s, ".heavy-tunnel.example") {
 			t.Errorf("sample name %q was not copied from the event", s)
 		}

@@ -114,11 +114,11 @@ func (d *Detector) evidence(b state.Bin, c candidate, a *agg, top []domainCount)
 		{Name: "bin_end", Value: b.End},
 		{Name: "distinct_servers", Value: int64(a.servers.Count())},
 		{Name: "distinct_domains", Value: int64(a.domainSet.Count())},
-		{Name: "top_domains", Value: names},
+		{Name: "top_domains", Value: alert.Names(names)},
 		{Name: "top_domain_counts", Value: counts},
 		{Name: "first_seen", Value: unixTime(a.first)},
 		{Name: "last_seen", Value: unixTime(a.last)},
-		{Name: "sample_names", Value: d.sampleNames(c.id)},
+		{Name: "sample_names", Value: alert.Names(d.sampleNames(c.id))},
 	}
 	if !a.servers.Exact() || !a.domainSet.Exact() {
 		ev = append(ev, alert.Field{Name: "distinct_estimated", Value: true})

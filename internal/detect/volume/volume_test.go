@@ -142,7 +142,7 @@ func TestScenarios(t *testing.T) {
 			want: []got{{
 				Key: bin0("192.0.2.7", ""), Severity: alert.SeverityMedium, Client: "192.0.2.7", Domain: "tunnel.example",
 				QueryCount: int64(201), DistinctServers: int64(1),
-				TopDomains: []string{"tunnel.example"}, TopCounts: []int64{201}, AtFlush: true,
+				TopDomains: alert.Names{"tunnel.example"}, TopCounts: []int64{201}, AtFlush: true,
 			}},
 		},
 		{
@@ -165,7 +165,7 @@ func TestScenarios(t *testing.T) {
 			want: []got{{
 				Key: bin0("ws-17", "upd.exe"), Severity: alert.SeverityMedium, Host: "ws-17", Process: "upd.exe", Client: "10.1.1.17",
 				Domain: "tunnel.example", QueryCount: int64(250), DistinctServers: int64(1),
-				TopDomains: []string{"tunnel.example"}, TopCounts: []int64{250}, AtFlush: true,
+				TopDomains: alert.Names{"tunnel.example"}, TopCounts: []int64{250}, AtFlush: true,
 			}},
 		},
 		{
@@ -178,7 +178,7 @@ func TestScenarios(t *testing.T) {
 			want: []got{{
 				Key: bin0("ws-17", ""), Severity: alert.SeverityMedium, Host: "ws-17", Domain: "a.example",
 				QueryCount: int64(210), DistinctServers: int64(1),
-				TopDomains: []string{"a.example", "b.example"}, TopCounts: []int64{150, 60}, AtFlush: true,
+				TopDomains: alert.Names{"a.example", "b.example"}, TopCounts: []int64{150, 60}, AtFlush: true,
 			}},
 		},
 		{
@@ -190,7 +190,7 @@ func TestScenarios(t *testing.T) {
 			want: []got{{
 				Key: bin0("laptop-3", ""), Severity: alert.SeverityMedium, Host: "laptop-3", Client: "10.0.0.5",
 				Domain: "tunnel.example", QueryCount: int64(220), DistinctServers: int64(2),
-				TopDomains: []string{"tunnel.example"}, TopCounts: []int64{220}, AtFlush: true,
+				TopDomains: alert.Names{"tunnel.example"}, TopCounts: []int64{220}, AtFlush: true,
 			}},
 		},
 		{
@@ -202,7 +202,7 @@ func TestScenarios(t *testing.T) {
 			want: []got{{
 				Key: bin0("192.0.2.7", ""), Severity: alert.SeverityMedium, Client: "192.0.2.7", Domain: "tunnel.example",
 				QueryCount: int64(201), DistinctServers: int64(1),
-				TopDomains: []string{"tunnel.example"}, TopCounts: []int64{201},
+				TopDomains: alert.Names{"tunnel.example"}, TopCounts: []int64{201},
 			}},
 		},
 		{
@@ -214,7 +214,7 @@ func TestScenarios(t *testing.T) {
 			want: []got{{
 				Key: alert.MakeKey(RuleID, "192.0.2.7", "", "2026-03-01T12:05:00Z"), Severity: alert.SeverityMedium,
 				Client: "192.0.2.7", Domain: "tunnel.example", QueryCount: int64(210), DistinctServers: int64(1),
-				TopDomains: []string{"tunnel.example"}, TopCounts: []int64{210}, Late: int64(60), AtFlush: true,
+				TopDomains: alert.Names{"tunnel.example"}, TopCounts: []int64{210}, Late: int64(60), AtFlush: true,
 			}},
 		},
 		{
@@ -223,7 +223,7 @@ func TestScenarios(t *testing.T) {
 			want: []got{{
 				Key: bin0("192.0.2.7", ""), Severity: alert.SeverityHigh, Client: "192.0.2.7", Domain: "tunnel.example",
 				QueryCount: int64(2001), DistinctServers: int64(1),
-				TopDomains: []string{"tunnel.example"}, TopCounts: []int64{2001}, AtFlush: true,
+				TopDomains: alert.Names{"tunnel.example"}, TopCounts: []int64{2001}, AtFlush: true,
 			}},
 		},
 		{
@@ -246,7 +246,7 @@ func TestScenarios(t *testing.T) {
 			want: []got{{
 				Key: bin0("192.0.2.7", ""), Severity: alert.SeverityMedium, Client: "192.0.2.7", Domain: "tunnel.example",
 				QueryCount: int64(201), DistinctServers: int64(1),
-				TopDomains: []string{"tunnel.example"}, TopCounts: []int64{201}, AtFlush: true,
+				TopDomains: alert.Names{"tunnel.example"}, TopCounts: []int64{201}, AtFlush: true,
 			}},
 		},
 		{
@@ -264,7 +264,7 @@ func TestScenarios(t *testing.T) {
 			bursts: []burst{{n: 300, from: clock(0, 0), step: time.Second, host: "ws-1", image: "evil.exe", conn: true}},
 			want: []got{{
 				Key: bin0("ws-1", "evil.exe"), Severity: alert.SeverityMedium, Host: "ws-1", Process: "evil.exe",
-				QueryCount: int64(300), DistinctServers: int64(1), TopDomains: []string{}, TopCounts: []int64{}, AtFlush: true,
+				QueryCount: int64(300), DistinctServers: int64(1), TopDomains: alert.Names{}, TopCounts: []int64{}, AtFlush: true,
 			}},
 		},
 		{
@@ -284,7 +284,7 @@ func TestScenarios(t *testing.T) {
 			want: []got{{
 				Key: bin0("192.0.2.7", ""), Severity: alert.SeverityMedium, Client: "192.0.2.7", Domain: "a.example",
 				QueryCount: int64(210), DistinctServers: int64(1),
-				TopDomains: []string{"a.example", "b.example"}, TopCounts: []int64{120, 90}, AtFlush: true,
+				TopDomains: alert.Names{"a.example", "b.example"}, TopCounts: []int64{120, 90}, AtFlush: true,
 			}},
 		},
 		{
@@ -293,7 +293,7 @@ func TestScenarios(t *testing.T) {
 			bursts: []burst{{n: 201, from: clock(0, 0), step: time.Second, client: "192.0.2.7", domain: "tunnel.example"}},
 			want: []got{{
 				Key: bin0("192.0.2.7", ""), Severity: alert.SeverityMedium, Client: "192.0.2.7",
-				QueryCount: int64(201), DistinctServers: int64(1), TopDomains: []string{}, TopCounts: []int64{}, AtFlush: true,
+				QueryCount: int64(201), DistinctServers: int64(1), TopDomains: alert.Names{}, TopCounts: []int64{}, AtFlush: true,
 			}},
 		},
 		{
@@ -306,9 +306,9 @@ func TestScenarios(t *testing.T) {
 			},
 			want: []got{
 				{Key: bin0("192.0.2.2", ""), Severity: alert.SeverityMedium, Client: "192.0.2.2", Domain: "b.example",
-					QueryCount: int64(30), DistinctServers: int64(1), TopDomains: []string{"b.example"}, TopCounts: []int64{30}, AtFlush: true},
+					QueryCount: int64(30), DistinctServers: int64(1), TopDomains: alert.Names{"b.example"}, TopCounts: []int64{30}, AtFlush: true},
 				{Key: bin0("192.0.2.1", ""), Severity: alert.SeverityMedium, Client: "192.0.2.1", Domain: "a.example",
-					QueryCount: int64(20), DistinctServers: int64(1), TopDomains: []string{"a.example"}, TopCounts: []int64{20}, AtFlush: true},
+					QueryCount: int64(20), DistinctServers: int64(1), TopDomains: alert.Names{"a.example"}, TopCounts: []int64{20}, AtFlush: true},
 			},
 		},
 	}
@@ -377,11 +377,11 @@ func TestAlertContent(t *testing.T) {
 			{Name: "bin_end", Value: clock(5, 0)},
 			{Name: "distinct_servers", Value: int64(3)},
 			{Name: "distinct_domains", Value: int64(3)},
-			{Name: "top_domains", Value: []string{"tunnel.example", "cdn.example"}},
+			{Name: "top_domains", Value: alert.Names{"tunnel.example", "cdn.example"}},
 			{Name: "top_domain_counts", Value: []int64{180, 20}},
 			{Name: "first_seen", Value: clock(1, 0)},
 			{Name: "last_seen", Value: clock(3, 59)},
-			{Name: "sample_names", Value: []string{"q0.tunnel.example", "q1.tunnel.example", "q2.tunnel.example"}},
+			{Name: "sample_names", Value: alert.Names{"q0.tunnel.example", "q1.tunnel.example", "q2.tunnel.example"}},
 		},
 	}}
 	if diff := cmp.Diff(want, alerts, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
@@ -493,13 +493,13 @@ func TestDomainSketchEviction(t *testing.T) {
 	if a.Domain != "tunnel.example" || counts.([]int64)[0] != 300 {
 		t.Errorf("top domain %q with %v, want tunnel.example with 300", a.Domain, counts)
 	}
-	for _, n := range names.([]string) {
+	for _, n := range names.(alert.Names) {
 		if !queried[n] {
 			t.Errorf("top_domains lists %q, which was never queried", n)
 		}
 	}
 	samples, _ := a.Get("sample_names")
-	if d := cmp.Diff([]string{"x.tunnel.example", "x." + strings.Repeat("long-label-", 8) + "0.example",
+	if d := cmp.Diff(alert.Names{"x.tunnel.example", "x." + strings.Repeat("long-label-", 8) + "0.example",
 		"x." + strings.Repeat("long-label-", 8) + "1.example"}, samples); d != "" {
 		t.Errorf("sample_names (-want +got):\n%s", d)
 	}

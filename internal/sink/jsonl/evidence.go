@@ -64,6 +64,8 @@ func jsonValue(v any) any {
 		return x
 	case string:
 		return escape.JSONString(x)
+	case alert.Names:
+		return jsonValue([]string(x))
 	case []string:
 		out := make([]string, len(x))
 		for i, s := range x {

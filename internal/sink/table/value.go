@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/dnsvigil/dnsvigil/internal/alert"
 	"github.com/dnsvigil/dnsvigil/internal/sink/escape"
 )
 
@@ -23,6 +24,12 @@ func appendValue(dst []byte, v any) []byte {
 		for i, s := range x {
 			dst = appendSep(dst, i)
 			dst = escape.AppendTerminal(dst, s)
+		}
+		return dst
+	case alert.Names:
+		for i, s := range x {
+			dst = appendSep(dst, i)
+			dst = escape.AppendName(dst, s)
 		}
 		return dst
 	case []byte:
