@@ -61,6 +61,7 @@ type source struct {
 	cr   countingReader
 	br   *bufio.Reader
 	pcap *pcapgo.Reader
+	raw  *classicReader // the records of a classic pcap, after pcapgo read its header
 	ng   *pcapgo.NgReader
 	link layers.LinkType
 }
@@ -103,8 +104,10 @@ func openSource(r io.Reader) (*source, error) {
 			s.link = s.ng.LinkType()
 		}
 	case Sniff(head):
+		magic := [4]byte(head)
 		if s.pcap, err = pcapgo.NewReader(s.br); err == nil {
 			s.link = s.pcap.LinkType()
+			s.raw = newClassicReader(s.br, magic, s.pcap.Snaplen())
 		}
 	default:
 		err = errNotPcap
@@ -120,6 +123,9 @@ func (s *source) pos() int64 { return s.cr.n - int64(s.br.Buffered()) }
 // inside pcapgo); otherwise it is -1. On error the record's offset is where
 // the failed read began.
 func (s *source) read() (record, error) {
+	if s.raw != nil {
+		s.raw.skip()
+	}
 	start := s.pos()
 	off := start
 	if s.ng != nil && !s.packetBlockNext() {
@@ -130,7 +136,7 @@ func (s *source) read() (record, error) {
 	if s.ng != nil {
 		rec.data, rec.time, rec.wire, err = ngRead(s.ng)
 	} else {
-		rec.data, rec.time, rec.wire, err = pcapRead(s.pcap)
+		rec.data, rec.time, rec.wire, err = s.raw.read()
 	}
 	rec.offset = off
 	if err != nil {
@@ -150,11 +156,6 @@ func (s *source) packetBlockNext() bool {
 }
 
 func ngRead(r *pcapgo.NgReader) ([]byte, time.Time, int, error) {
-	data, ci, err := r.ZeroCopyReadPacketData()
-	return data, ci.Timestamp, ci.Length, err
-}
-
-func pcapRead(r *pcapgo.Reader) ([]byte, time.Time, int, error) {
 	data, ci, err := r.ZeroCopyReadPacketData()
 	return data, ci.Timestamp, ci.Length, err
 }
