@@ -100,3 +100,31 @@ func TestScanBadInput(t *testing.T) {
 		})
 	}
 }
+
+// A folder is scanned whole: files of other formats found while walking it
+// (a Zeek notice.log beside dns.log) are skipped and counted, not errors.
+func TestScanFolderSkipsUnknownFiles(t *testing.T) {
+	dir := t.TempDir()
+	lan, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "testdata/lab/corp/lan.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{
+		"lan.pcap":   lan,
+		"notice.log": []byte("#separator \\x09\n#path\tnotice\n#fields\tts\tnote\n1.0\tx\n"),
+		"empty.log":  nil,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	quiet := writeConfig(t, "detectors:\n  volume:\n    threshold: 100000\n")
+	var out, errb bytes.Buffer
+	code := run([]string{"scan", "--config", quiet, dir}, nil, &out, &errb)
+	if code != exitOK {
+		t.Errorf("exit %d, want %d; stderr:\n%s", code, exitOK, errb.String())
+	}
+	if !regexp.MustCompile(`files in walked folders not recognised, skipped\s+2`).MatchString(errb.String()) {
+		t.Errorf("summary does not count the 2 skipped files:\n%s", errb.String())
+	}
+}

@@ -3,9 +3,11 @@
 // T1583.002).
 //
 // Exit codes: 0 when no alert was raised, 1 when at least one was, 2 for a
-// usage, configuration or input error (an input that could not be opened or
-// recognised). Records skipped inside a readable input are counted in the
-// summary and do not change the exit code.
+// usage, configuration or input error (an input named on the command line
+// that could not be opened or recognised, or a read that failed). Records
+// skipped inside a readable input, and files of other formats found while
+// walking a folder, are counted in the summary and do not change the exit
+// code.
 package main
 
 import (

@@ -6,6 +6,8 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
+
+	"github.com/dnsvigil/dnsvigil/internal/pipeline"
 )
 
 // progressMinBytes is the input size below which "auto" shows no bar.
@@ -19,17 +21,17 @@ type progress struct {
 // newProgress returns a bar, or nil when none should be shown: mode "never",
 // or "auto" when stderr is not a terminal or the input is small or of unknown
 // size (standard input).
-func newProgress(mode string, w io.Writer, paths []string) *progress {
+func newProgress(mode string, w io.Writer, paths []pipeline.Path) *progress {
 	if mode == "never" {
 		return nil
 	}
 	var total int64
 	for _, p := range paths {
-		if p == "-" {
+		if p.Name == "-" {
 			total = -1
 			break
 		}
-		if st, err := os.Stat(p); err == nil {
+		if st, err := os.Stat(p.Name); err == nil {
 			total += st.Size()
 		}
 	}

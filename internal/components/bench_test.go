@@ -48,7 +48,7 @@ func runBench(b *testing.B, path string, records int, unit string) {
 			ReorderWindow: reorderWindow(cfg),
 			ReorderMax:    cfg.Input.ReorderMax,
 		}
-		if err := r.Execute([]string{path}); err != nil {
+		if err := r.Execute(pipeline.Paths(path)); err != nil {
 			b.Fatal(err)
 		}
 		if r.FilesFailed > 0 || r.Summary.SkippedTotal() > 0 {

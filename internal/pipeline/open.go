@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -18,15 +19,37 @@ import (
 // sniffLen is how much decompressed content format detection sees.
 const sniffLen = 4096
 
+// ErrEmpty is returned for an input with no content.
+var ErrEmpty = errors.New("empty input")
+
+// Path is one input to read.
+type Path struct {
+	Name string
+	// Walked says the file was found by walking a directory rather than
+	// named on the command line. A walked file whose format is not
+	// recognised (a Zeek notice.log beside dns.log) is skipped and counted;
+	// a named one is an input error.
+	Walked bool
+}
+
+// Paths turns plain file names into Paths named on the command line.
+func Paths(names ...string) []Path {
+	out := make([]Path, len(names))
+	for i, n := range names {
+		out[i] = Path{Name: n}
+	}
+	return out
+}
+
 // Expand turns the paths given on the command line into the list of files to
 // read: a directory is walked recursively (hidden files and folders skipped),
 // its files taken in lexical order; "-" stands for standard input. A path that
 // does not exist is an error.
-func Expand(paths []string) ([]string, error) {
-	var out []string
+func Expand(paths []string) ([]Path, error) {
+	var out []Path
 	for _, p := range paths {
 		if p == "-" {
-			out = append(out, p)
+			out = append(out, Path{Name: p})
 			continue
 		}
 		info, err := os.Stat(p)
@@ -34,7 +57,7 @@ func Expand(paths []string) ([]string, error) {
 			return nil, fmt.Errorf("input %w", err)
 		}
 		if !info.IsDir() {
-			out = append(out, p)
+			out = append(out, Path{Name: p})
 			continue
 		}
 		var files []string
@@ -57,7 +80,9 @@ func Expand(paths []string) ([]string, error) {
 			return nil, fmt.Errorf("walk %s: %w", p, err)
 		}
 		slices.Sort(files)
-		out = append(out, files...)
+		for _, f := range files {
+			out = append(out, Path{Name: f, Walked: true})
+		}
 	}
 	return out, nil
 }
@@ -137,7 +162,7 @@ func (op *Opener) Open(name string) (*Opened, error) {
 	}
 	if len(head) == 0 {
 		o.Close()
-		return nil, fmt.Errorf("%s: empty input", name)
+		return nil, fmt.Errorf("%s: %w", name, ErrEmpty)
 	}
 	for _, fm := range op.Formats {
 		if !fm.Sniff(head) {

@@ -64,7 +64,7 @@ type Run struct {
 // Execute reads every path and runs the detectors to the end of the input.
 // It returns an error only when the sink fails; input problems are counted in
 // r.Stats and reported through OnError.
-func (r *Run) Execute(paths []string) error {
+func (r *Run) Execute(paths []Path) error {
 	start := time.Now()
 	r.Summary = sink.Summary{
 		EventsByKind: map[string]int64{},
@@ -76,16 +76,20 @@ func (r *Run) Execute(paths []string) error {
 	var opened []*Opened
 	unordered := false
 	for _, p := range paths {
-		o, err := r.Opener.Open(p)
+		o, err := r.Opener.Open(p.Name)
 		if err != nil {
+			if p.Walked && (errors.Is(err, input.ErrUnknownFormat) || errors.Is(err, ErrEmpty)) {
+				r.Summary.Counters["pipeline: files in walked folders not recognised, skipped"]++
+				continue
+			}
 			r.FilesFailed++
-			r.Summary.Inputs = append(r.Summary.Inputs, sink.Input{Name: p})
+			r.Summary.Inputs = append(r.Summary.Inputs, sink.Input{Name: p.Name})
 			r.Summary.InputErrors = append(r.Summary.InputErrors, err.Error())
 			r.report(err)
 			continue
 		}
 		o.index = len(r.Summary.Inputs)
-		r.Summary.Inputs = append(r.Summary.Inputs, sink.Input{Name: p, Format: o.Format, Counters: map[string]int64{}})
+		r.Summary.Inputs = append(r.Summary.Inputs, sink.Input{Name: p.Name, Format: o.Format, Counters: map[string]int64{}})
 		opened = append(opened, o)
 		unordered = unordered || o.Unordered
 		m.add(o)

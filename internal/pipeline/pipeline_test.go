@@ -58,11 +58,11 @@ func TestRotatedGzipSetIsOneOrderedStream(t *testing.T) {
 	for _, p := range paths {
 		oc := &orderCheck{kinds: map[event.Kind]int{}}
 		r := &Run{Opener: &Opener{Formats: []input.Format{zeek.Format()}, Options: input.DefaultOptions()}, Detectors: []detect.Detector{oc}, Sink: nopSink{}, ReorderWindow: reorderWindow, ReorderMax: 100000}
-		if err := r.Execute([]string{p}); err != nil {
+		if err := r.Execute([]Path{p}); err != nil {
 			t.Fatal(err)
 		}
 		if r.FilesFailed != 0 {
-			t.Fatalf("%s: could not be opened: %v", filepath.Base(p), r.Summary.InputErrors)
+			t.Fatalf("%s: could not be opened: %v", filepath.Base(p.Name), r.Summary.InputErrors)
 		}
 		perFile += oc.n
 	}
