@@ -75,3 +75,88 @@ func TestScanStdinOutputProgress(t *testing.T) {
 		t.Errorf("summary does not name standard input:\n%s", errb.String())
 	}
 }
+
+func TestScanGuards(t *testing.T) {
+	lab := filepath.Join(testutil.RepoRoot(), "testdata/lab/bypass/lan.pcap")
+	data, err := os.ReadFile(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	input := filepath.Join(dir, "in.pcap")
+	if err := os.WriteFile(input, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	previous := filepath.Join(dir, "previous.jsonl")
+	if err := os.WriteFile(previous, []byte("kept\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"stdin twice", []string{"-", "-"}, exitError, `standard input ("-") can be named only once`},
+		{"output is an input", []string{"--output", input, input}, exitError, "is also an input"},
+		{"bad progress word", []string{"--progress", "off", input}, exitError, "--progress must be"},
+		{"bad color word", []string{"--color", "purple", input}, exitError, "--color must be"},
+		{"failed run keeps the previous output", []string{"--output", previous, filepath.Join(dir, "missing.pcap")}, exitError, "missing.pcap"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(append([]string{"scan"}, tc.args...), bytes.NewReader(data), &out, &errb)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d", code, tc.code)
+			}
+			if !strings.Contains(errb.String(), tc.want) {
+				t.Errorf("stderr lacks %q:\n%s", tc.want, errb.String())
+			}
+		})
+	}
+	if got, _ := os.ReadFile(input); !bytes.Equal(got, data) {
+		t.Error("the input was overwritten")
+	}
+	if got, _ := os.ReadFile(previous); string(got) != "kept\n" {
+		t.Errorf("the previous output was replaced: %q", got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp")); len(left) > 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+}
+
+// A file named twice (directly and through its folder) is read once, and the
+// summary counts the alerts written, after re-reports of a finding merged.
+func TestScanDuplicatesAndWrittenCounts(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "testdata/lab/bypass/lan.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "lan.pcap")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(file, filepath.Join(sub, "same.pcap")); err != nil {
+		t.Skipf("hard links not available: %v", err)
+	}
+	cfg := writeConfig(t, "detectors:\n  resolver:\n    first_report: 1s\n")
+	res := scan(t, "--config", cfg, file, dir)
+	if n := len(res.alerts); n != 10 {
+		t.Errorf("%d alerts written, want 10 (8 resolver, 2 volume)", n)
+	}
+	if !strings.Contains(res.stderr, ", 10 alerts") {
+		t.Errorf("summary does not report the 10 alerts written:\n%s", res.stderr)
+	}
+	if !strings.Contains(res.stderr, "re-reports merged into their finding") {
+		t.Errorf("summary does not count merged re-reports:\n%s", res.stderr)
+	}
+	if n := strings.Count(res.stderr, " (pcap): "); n != 1 {
+		t.Errorf("%d inputs read, want the one file once:\n%s", n, res.stderr)
+	}
+}

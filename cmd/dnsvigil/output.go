@@ -15,10 +15,12 @@ const maxFindings = 100_000
 
 // newAlertSink returns the sink for --format. A scan reports each finding
 // once, with its final numbers: detectors that re-report a growing finding
-// under the same key are merged by the latest sink in front.
-func newAlertSink(o scanOptions, w io.Writer) (sink.Sink, error) {
+// under the same key are merged by the latest sink in front. counted sits
+// between the two and counts what is written.
+func newAlertSink(o scanOptions, w io.Writer, counted *countingSink) (sink.Sink, error) {
 	if o.format == "json" {
-		return latest.New(jsonl.New(w), maxFindings), nil
+		counted.next = jsonl.New(w)
+		return latest.New(counted, maxFindings), nil
 	}
 	cfg := table.DefaultConfig()
 	cfg.Color = useColor(o.color, w)
@@ -26,7 +28,8 @@ func newAlertSink(o scanOptions, w io.Writer) (sink.Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	return latest.New(t, maxFindings), nil
+	counted.next = t
+	return latest.New(counted, maxFindings), nil
 }
 
 // writeSummary prints the closing summary to w (standard error).

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -61,8 +63,8 @@ Exit codes: 0 no alert, 1 alerts raised, 2 usage, configuration or input error.`
 
 func runScan(cmd *cobra.Command, o scanOptions, args []string) error {
 	stderr := cmd.ErrOrStderr()
-	if o.format != "table" && o.format != "json" {
-		return fmt.Errorf("--format must be table or json, not %q", o.format)
+	if err := o.validate(); err != nil {
+		return err
 	}
 	cfg, err := components.LoadConfig(o.configPath)
 	if err != nil {
@@ -78,20 +80,17 @@ func runScan(cmd *cobra.Command, o scanOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	out := cmd.OutOrStdout()
-	var outFile *os.File
-	if o.output != "" {
-		if outFile, err = os.Create(o.output); err != nil {
-			return err
-		}
-		defer outFile.Close()
-		out = outFile
-	}
-	sink, err := newAlertSink(o, out)
+	built, err := components.Build(cfg)
 	if err != nil {
 		return err
 	}
-	built, err := components.Build(cfg)
+	out, err := openOutput(o.output, cmd.OutOrStdout(), paths)
+	if err != nil {
+		return err
+	}
+	defer out.abort()
+	counted := &countingSink{byRule: map[string]int64{}}
+	sink, err := newAlertSink(o, out.w, counted)
 	if err != nil {
 		return err
 	}
@@ -117,10 +116,15 @@ func runScan(cmd *cobra.Command, o scanOptions, args []string) error {
 	if runErr != nil {
 		return runErr
 	}
-	if outFile != nil {
-		if err := outFile.Close(); err != nil {
-			return err
-		}
+	if err := out.commit(); err != nil {
+		return err
+	}
+	// The summary reports the alerts written: re-reports of one finding
+	// were merged into one line.
+	emitted := run.Summary.AlertTotal()
+	run.Summary.Alerts = counted.byRule
+	if merged := emitted - run.Summary.AlertTotal(); merged > 0 {
+		run.Summary.Counters["output: re-reports merged into their finding"] = merged
 	}
 	if !o.quiet {
 		writeSummary(stderr, &run.Summary)
@@ -130,6 +134,23 @@ func runScan(cmd *cobra.Command, o scanOptions, args []string) error {
 		return exitCode(exitError)
 	case run.Summary.AlertTotal() > 0:
 		return exitCode(exitAlerts)
+	}
+	return nil
+}
+
+// validate checks the flags that take one of a fixed set of words.
+func (o scanOptions) validate() error {
+	for _, f := range []struct {
+		flag, val string
+		allowed   []string
+	}{
+		{"--format", o.format, []string{"table", "json"}},
+		{"--color", o.color, []string{"auto", "always", "never"}},
+		{"--progress", o.progress, []string{"auto", "always", "never"}},
+	} {
+		if !slices.Contains(f.allowed, f.val) {
+			return fmt.Errorf("%s must be %s, not %q", f.flag, strings.Join(f.allowed, ", "), f.val)
+		}
 	}
 	return nil
 }

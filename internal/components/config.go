@@ -46,6 +46,10 @@ type DetectorsConfig struct {
 	Volume   volume.Config   `yaml:"volume"`
 }
 
+// maxReorder caps input.reorder_max: the buffer's slot table is allocated
+// up front.
+const maxReorder = 1 << 20
+
 // DefaultConfig returns the configuration used when no file is given.
 func DefaultConfig() Config {
 	o := input.DefaultOptions()
@@ -98,11 +102,11 @@ func (c Config) Validate() []error {
 		{"input.max_tcp_streams", in.MaxTCPStreams > 0},
 		{"input.max_line_bytes", in.MaxLineBytes >= 1024},
 		{"input.reorder_window", in.ReorderWindow >= 0},
-		{"input.reorder_max", in.ReorderMax > 0},
+		{"input.reorder_max", in.ReorderMax > 0 && in.ReorderMax <= maxReorder},
 	}
 	for _, p := range positive {
 		if !p.ok {
-			errs = append(errs, config.Problemf(p.path, "must be positive (max_line_bytes at least 1024, reorder_window 0 or more)"))
+			errs = append(errs, config.Problemf(p.path, "must be positive (max_line_bytes at least 1024, reorder_window 0 or more, reorder_max at most 1048576)"))
 		}
 	}
 	errs = append(errs, c.Detectors.Resolver.Validate()...)

@@ -95,6 +95,13 @@ func Decode(file string, data []byte, out any) (*Doc, error) {
 	if err := dec.Decode(out); err != nil && !errors.Is(err, io.EOF) {
 		return doc, doc.yamlErrors(err)
 	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return doc, doc.yamlErrors(err)
+		}
+		return doc, Errors{{File: file, Line: extra.Line, Msg: "a configuration file holds one YAML document; this is a second one"}}
+	}
 	return doc, nil
 }
 

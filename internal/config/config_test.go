@@ -39,6 +39,8 @@ func TestDecode(t *testing.T) {
 		{name: "unknown key names line", yaml: "detectors:\n  volume:\n    treshold: 50\n", wantErr: "cfg.yaml:3: field treshold not found"},
 		{name: "type error names line", yaml: "detectors:\n  volume:\n    threshold: lots\n", wantErr: "cfg.yaml:3:"},
 		{name: "syntax error names line", yaml: "detectors:\n  volume: [\n", wantErr: "cfg.yaml:"},
+		{name: "a second document is an error", yaml: "detectors:\n  volume:\n    threshold: 5\n---\ndetectors: {}\n", wantErr: "cfg.yaml:4: a configuration file holds one YAML document"},
+		{name: "settings hidden after empty documents are not ignored", yaml: "---\n---\ninput:\n  bogus: 1\n", wantErr: "cfg.yaml:"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

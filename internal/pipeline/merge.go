@@ -23,6 +23,9 @@ type stream struct {
 type merger struct {
 	h       streamHeap
 	onError func(in *Opened, err error) // called for each RecordError and fatal error
+	// onDone is called once when a stream ends, to collect its counters and
+	// close it, so a finished input does not hold its buffers to the end.
+	onDone func(in *Opened)
 }
 
 type streamHeap []*stream
@@ -59,13 +62,13 @@ func (m *merger) advance(s *stream) bool {
 		case err == nil:
 			return true
 		case errors.Is(err, io.EOF):
-			s.done = true
+			m.finish(s)
 			return false
 		case input.IsRecordError(err):
 			m.onError(s.in, err)
 		default:
 			m.onError(s.in, err)
-			s.done = true
+			m.finish(s)
 			return false
 		}
 	}
@@ -86,4 +89,11 @@ func (m *merger) next(prev *stream) (*stream, *event.Event) {
 	}
 	s := m.h[0]
 	return s, &s.ev
+}
+
+func (m *merger) finish(s *stream) {
+	s.done = true
+	if m.onDone != nil {
+		m.onDone(s.in)
+	}
 }

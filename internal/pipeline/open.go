@@ -47,8 +47,13 @@ func Paths(names ...string) []Path {
 // does not exist is an error.
 func Expand(paths []string) ([]Path, error) {
 	var out []Path
+	stdin := false
 	for _, p := range paths {
 		if p == "-" {
+			if stdin {
+				return nil, errors.New(`standard input ("-") can be named only once`)
+			}
+			stdin = true
 			out = append(out, Path{Name: p})
 			continue
 		}
@@ -84,7 +89,31 @@ func Expand(paths []string) ([]Path, error) {
 			out = append(out, Path{Name: f, Walked: true})
 		}
 	}
-	return out, nil
+	return dedupe(out), nil
+}
+
+// dedupe drops a file named twice (directly, through a folder, or through
+// another path to the same file), keeping its first mention, so its events
+// are not counted twice.
+func dedupe(paths []Path) []Path {
+	var seen []os.FileInfo
+	out := paths[:0]
+next:
+	for _, p := range paths {
+		if p.Name != "-" {
+			info, err := os.Stat(p.Name)
+			if err == nil {
+				for _, s := range seen {
+					if os.SameFile(s, info) {
+						continue next
+					}
+				}
+				seen = append(seen, info)
+			}
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // Opened is one input ready to decode.
@@ -96,6 +125,7 @@ type Opened struct {
 	Unordered bool
 	close     []io.Closer
 	index     int // position in the run's Summary.Inputs
+	closed    bool
 }
 
 // Close releases the decoder and the file.

@@ -72,7 +72,7 @@ func (r *Run) Execute(paths []Path) error {
 		Counters:     map[string]int64{},
 		Alerts:       map[string]int64{},
 	}
-	m := &merger{onError: r.inputError}
+	m := &merger{onError: r.inputError, onDone: r.closeInput}
 	var opened []*Opened
 	unordered := false
 	for _, p := range paths {
@@ -106,10 +106,7 @@ func (r *Run) Execute(paths []Path) error {
 		d.Flush(emit)
 	}
 	for _, o := range opened {
-		r.collectCounters(o)
-		if err := o.Close(); err != nil {
-			r.inputError(o, err)
-		}
+		r.closeInput(o) // inputs still open after an early stop
 	}
 	for _, d := range r.Detectors {
 		if c, ok := d.(detect.Counter); ok {
@@ -171,9 +168,9 @@ func (r *Run) process(ev *event.Event, emit detect.Emit) {
 	r.byKind[ev.Kind&7]++
 	if ev.Time.After(r.watermark) {
 		r.watermark = ev.Time
-		if r.Summary.FirstEvent.IsZero() {
-			r.Summary.FirstEvent = ev.Time
-		}
+	}
+	if !ev.Time.IsZero() && (r.Summary.FirstEvent.IsZero() || ev.Time.Before(r.Summary.FirstEvent)) {
+		r.Summary.FirstEvent = ev.Time
 	}
 	for _, e := range r.Enrichers {
 		e.Enrich(ev)
@@ -209,6 +206,18 @@ func (r *Run) inputError(in *Opened, err error) {
 func (r *Run) report(err error) {
 	if r.OnError != nil {
 		r.OnError(err)
+	}
+}
+
+// closeInput collects an input's decoder counters and closes it, once.
+func (r *Run) closeInput(o *Opened) {
+	if o.closed {
+		return
+	}
+	o.closed = true
+	r.collectCounters(o)
+	if err := o.Close(); err != nil {
+		r.inputError(o, err)
 	}
 }
 
