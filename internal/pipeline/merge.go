@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/dnsvigil/dnsvigil/internal/event"
 	"github.com/dnsvigil/dnsvigil/internal/input"
@@ -21,7 +22,16 @@ type stream struct {
 // merger yields events from several streams in event-time order: a k-way merge
 // on each stream's head. Within one stream the decoder's order is kept.
 type merger struct {
-	h       streamHeap
+	h streamHeap
+	// waiting are inputs not opened yet, sorted by the time of their first
+	// event; open opens one when the merge reaches that time and returns it
+	// primed, or nil when it has no event. So files that follow each other
+	// in time (hourly rotated logs) are open one at a time.
+	waiting []waiting
+	open    func(w waiting) *stream
+	// maxOpen is the most inputs that were open at once.
+	maxOpen int
+
 	onError func(in *Opened, err error) // called for each RecordError and fatal error
 	// onDone is called once when a stream ends, to collect its counters and
 	// close it, so a finished input does not hold its buffers to the end.
@@ -43,11 +53,31 @@ func (h *streamHeap) Pop() any {
 	return s
 }
 
+// waiting is an input known by the time of its first event.
+type waiting struct {
+	path  Path
+	first time.Time
+}
+
+// admit opens the waiting inputs whose first event is due: not after the
+// current earliest head.
+func (m *merger) admit() {
+	for len(m.waiting) > 0 && (len(m.h) == 0 || !m.waiting[0].first.After(m.h[0].ev.Time)) {
+		w := m.waiting[0]
+		m.waiting = m.waiting[1:]
+		if s := m.open(w); s != nil {
+			heap.Push(&m.h, s)
+			m.maxOpen = max(m.maxOpen, len(m.h))
+		}
+	}
+}
+
 // add primes a stream and puts it in the merge if it has an event.
 func (m *merger) add(in *Opened) {
 	s := &stream{in: in}
 	if m.advance(s) {
 		heap.Push(&m.h, s)
+		m.maxOpen = max(m.maxOpen, len(m.h))
 	}
 }
 
@@ -83,6 +113,9 @@ func (m *merger) next(prev *stream) (*stream, *event.Event) {
 		} else {
 			heap.Pop(&m.h)
 		}
+	}
+	if len(m.waiting) > 0 {
+		m.admit()
 	}
 	if len(m.h) == 0 {
 		return nil, nil

@@ -8,6 +8,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dnsvigil/dnsvigil/internal/alert"
@@ -59,6 +60,7 @@ type Run struct {
 	watermark time.Time
 	nextTick  time.Time
 	byKind    [8]int64
+	opened    []*Opened
 }
 
 // Execute reads every path and runs the detectors to the end of the input.
@@ -66,6 +68,7 @@ type Run struct {
 // r.Stats and reported through OnError.
 func (r *Run) Execute(paths []Path) error {
 	start := time.Now()
+	r.watermark, r.nextTick, r.byKind, r.opened = time.Time{}, time.Time{}, [8]int64{}, nil
 	r.Summary = sink.Summary{
 		EventsByKind: map[string]int64{},
 		Skipped:      map[string]int64{},
@@ -73,26 +76,17 @@ func (r *Run) Execute(paths []Path) error {
 		Alerts:       map[string]int64{},
 	}
 	m := &merger{onError: r.inputError, onDone: r.closeInput}
-	var opened []*Opened
-	unordered := false
-	for _, p := range paths {
-		o, err := r.Opener.Open(p.Name)
-		if err != nil {
-			if p.Walked && (errors.Is(err, input.ErrUnknownFormat) || errors.Is(err, ErrEmpty)) {
-				r.Summary.Counters["pipeline: files in walked folders not recognised, skipped"]++
-				continue
-			}
-			r.FilesFailed++
-			r.Summary.Inputs = append(r.Summary.Inputs, sink.Input{Name: p.Name})
-			r.Summary.InputErrors = append(r.Summary.InputErrors, err.Error())
-			r.report(err)
-			continue
+	unordered := r.probe(m, paths)
+	m.open = func(w waiting) *stream {
+		o := r.open(w.path)
+		if o == nil {
+			return nil
 		}
-		o.index = len(r.Summary.Inputs)
-		r.Summary.Inputs = append(r.Summary.Inputs, sink.Input{Name: p.Name, Format: o.Format, Counters: map[string]int64{}})
-		opened = append(opened, o)
-		unordered = unordered || o.Unordered
-		m.add(o)
+		s := &stream{in: o}
+		if !m.advance(s) {
+			return nil
+		}
+		return s
 	}
 	var sinkErr error
 	emit := func(a *alert.Alert) {
@@ -102,10 +96,13 @@ func (r *Run) Execute(paths []Path) error {
 		}
 	}
 	r.loop(m, emit, unordered)
+	if len(paths) > 1 {
+		r.Summary.Counters["pipeline: most inputs open at once"] = int64(m.maxOpen)
+	}
 	for _, d := range r.Detectors {
 		d.Flush(emit)
 	}
-	for _, o := range opened {
+	for _, o := range r.opened {
 		r.closeInput(o) // inputs still open after an early stop
 	}
 	for _, d := range r.Detectors {
@@ -207,6 +204,70 @@ func (r *Run) report(err error) {
 	if r.OnError != nil {
 		r.OnError(err)
 	}
+}
+
+// probe finds the time of each input's first event, so inputs can be opened
+// in time order as the merge reaches them rather than all at once. Files
+// are opened, read to their first event and closed again (quietly: their
+// problems are reported when they are read for real); standard input, which
+// cannot be read twice, is opened for good and joins the merge at once.
+// It reports whether any input's format needs re-sorting.
+func (r *Run) probe(m *merger, paths []Path) bool {
+	unordered := false
+	quiet := &merger{onError: func(*Opened, error) {}}
+	op := *r.Opener
+	op.Wrap = nil // probing does not count as progress
+	for _, p := range paths {
+		if p.Name == "-" {
+			if o := r.open(p); o != nil {
+				unordered = unordered || o.Unordered
+				m.add(o)
+			}
+			continue
+		}
+		o, err := op.Open(p.Name)
+		if err != nil {
+			r.openFailed(p, err)
+			continue
+		}
+		unordered = unordered || o.Unordered
+		s := &stream{in: o}
+		w := waiting{path: p}
+		if quiet.advance(s) {
+			w.first = s.ev.Time
+		}
+		o.Close()
+		m.waiting = append(m.waiting, w)
+	}
+	slices.SortStableFunc(m.waiting, func(a, b waiting) int { return a.first.Compare(b.first) })
+	return unordered
+}
+
+// open opens an input for the merge and registers it in the summary, or
+// reports why it could not be opened and returns nil.
+func (r *Run) open(p Path) *Opened {
+	o, err := r.Opener.Open(p.Name)
+	if err != nil {
+		r.openFailed(p, err)
+		return nil
+	}
+	o.index = len(r.Summary.Inputs)
+	r.Summary.Inputs = append(r.Summary.Inputs, sink.Input{Name: p.Name, Format: o.Format, Counters: map[string]int64{}})
+	r.opened = append(r.opened, o)
+	return o
+}
+
+// openFailed counts an input that could not be opened. A file of another
+// format found while walking a folder is only counted as skipped.
+func (r *Run) openFailed(p Path, err error) {
+	if p.Walked && (errors.Is(err, input.ErrUnknownFormat) || errors.Is(err, ErrEmpty)) {
+		r.Summary.Counters["pipeline: files in walked folders not recognised, skipped"]++
+		return
+	}
+	r.FilesFailed++
+	r.Summary.Inputs = append(r.Summary.Inputs, sink.Input{Name: p.Name})
+	r.Summary.InputErrors = append(r.Summary.InputErrors, err.Error())
+	r.report(err)
 }
 
 // closeInput collects an input's decoder counters and closes it, once.
