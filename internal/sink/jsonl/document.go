@@ -2,6 +2,7 @@ package jsonl
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,9 +65,11 @@ type endpoint struct {
 	Port uint16 `json:"port,omitempty"`
 }
 
+// ecsNetwork holds a string, or a list when the alert covers several
+// transports (DNS to one resolver over UDP, TCP and DoT).
 type ecsNetwork struct {
-	Transport string `json:"transport,omitempty"`
-	Protocol  string `json:"protocol,omitempty"`
+	Transport any `json:"transport,omitempty"`
+	Protocol  any `json:"protocol,omitempty"`
 }
 
 type ecsDNS struct {
@@ -190,23 +193,50 @@ func process(image string) ecsProcess {
 // layer-4 protocol and network.protocol the application protocol, "dns" for
 // plain DNS over UDP or TCP (when the alert names a query) and dnsvigil's own
 // "dot", "doh" or "doq" for encrypted DNS. DoH can run over TCP or QUIC, so
-// it gets no transport. Other names are passed through as the transport.
+// it gets no transport. Other names are passed through as the transport. An
+// alert's comma-separated list of transports ("udp,tcp,dot") gives lists.
 func network(transport string, query bool) ecsNetwork {
+	var transports, protocols []string
+	add := func(list []string, v string) []string {
+		if v == "" || slices.Contains(list, v) {
+			return list
+		}
+		return append(list, v)
+	}
+	for _, t := range strings.Split(transport, ",") {
+		tr, proto := networkOne(t, query)
+		transports, protocols = add(transports, tr), add(protocols, proto)
+	}
+	return ecsNetwork{Transport: oneOrList(transports), Protocol: oneOrList(protocols)}
+}
+
+func networkOne(transport string, query bool) (string, string) {
 	plain := ""
 	if query {
 		plain = "dns"
 	}
 	switch transport {
 	case "":
-		return ecsNetwork{}
+		return "", ""
 	case "udp", "tcp":
-		return ecsNetwork{Transport: transport, Protocol: plain}
+		return transport, plain
 	case "dot":
-		return ecsNetwork{Transport: "tcp", Protocol: "dot"}
+		return "tcp", "dot"
 	case "doh":
-		return ecsNetwork{Protocol: "doh"}
+		return "", "doh"
 	case "doq":
-		return ecsNetwork{Transport: "udp", Protocol: "doq"}
+		return "udp", "doq"
 	}
-	return ecsNetwork{Transport: escape.JSONString(transport)}
+	return escape.JSONString(transport), ""
+}
+
+// oneOrList returns nil for no value, the value for one, the list for more.
+func oneOrList(v []string) any {
+	switch len(v) {
+	case 0:
+		return nil
+	case 1:
+		return v[0]
+	}
+	return v
 }

@@ -72,6 +72,8 @@ func TestNetwork(t *testing.T) {
 		{"doh", "doh", true, ecsNetwork{Protocol: "doh"}},
 		{"doq", "doq", false, ecsNetwork{"udp", "doq"}},
 		{"other", "sctp", false, ecsNetwork{Transport: "sctp"}},
+		{"several", "udp,tcp,dot", true, ecsNetwork{[]string{"udp", "tcp"}, []string{"dns", "dot"}}},
+		{"several, one layer 4", "tcp,dot", false, ecsNetwork{"tcp", "dot"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
