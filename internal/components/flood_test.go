@@ -93,6 +93,11 @@ func TestFloodKeepsStateBounded(t *testing.T) {
 			}
 		}
 	}
+	// The output stays bounded too: pairs evicted unreported past
+	// max_eviction_alerts fold into one overflow alert.
+	if limit := cfg.Detectors.Resolver.MaxEvictionAlerts + cfg.Detectors.Resolver.MaxPairs + 10; alerts > limit {
+		t.Errorf("%d alerts, want at most %d", alerts, limit)
+	}
 	if evicted["resolver: pairs evicted"] == 0 {
 		t.Errorf("no resolver pair evictions counted: %v", evicted)
 	}

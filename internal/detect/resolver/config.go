@@ -51,6 +51,11 @@ type Config struct {
 	// least recently seen pair is evicted (counted) and its alert is
 	// emitted first if it had unreported activity. Default: 100000.
 	MaxPairs int `yaml:"max_pairs"`
+	// MaxEvictionAlerts caps the alerts emitted for pairs evicted before
+	// their first alert. Past it, such pairs are gathered into one overflow
+	// alert (pairs, queries, top hosts), so a spray of DNS to many servers
+	// cannot flood the output, nor hide among its own alerts. Default: 1000.
+	MaxEvictionAlerts int `yaml:"max_eviction_alerts"`
 	// Samples is how many distinct query names and process images an alert
 	// carries. Default: 5.
 	Samples int `yaml:"samples"`
@@ -144,6 +149,7 @@ func DefaultConfig() Config {
 		Severity:               SeverityConfig{KnownPublic: "low", OpenResolver: "medium", Unknown: "high"},
 		Ports:                  Ports{DNS: []uint16{53}, DoT: []uint16{853}, DoH: []uint16{443}},
 		MaxPairs:               100_000,
+		MaxEvictionAlerts:      1000,
 		Samples:                5,
 		FirstReport:            10 * time.Minute,
 		ReportInterval:         24 * time.Hour,
@@ -206,6 +212,9 @@ func (c Config) Validate() []error {
 	}
 	if c.MaxPairs < 1 || c.MaxPairs > maxMaxPairs {
 		bad("max_pairs", "must be between 1 and %d, not %d", maxMaxPairs, c.MaxPairs)
+	}
+	if c.MaxEvictionAlerts < 0 || c.MaxEvictionAlerts > maxMaxPairs {
+		bad("max_eviction_alerts", "must be between 0 and %d, not %d", maxMaxPairs, c.MaxEvictionAlerts)
 	}
 	if c.Samples < 0 || c.Samples > maxSamples {
 		bad("samples", "must be between 0 and %d, not %d", maxSamples, c.Samples)

@@ -78,6 +78,10 @@ type Detector struct {
 	cat   *Catalogue
 	pairs *pairTable
 	stats [numStats]int64
+	// evictionAlerts counts alerts for pairs evicted before their first
+	// alert; past cfg.MaxEvictionAlerts such pairs go to over.
+	evictionAlerts int
+	over           overflow
 }
 
 // Counter indexes.
@@ -216,7 +220,13 @@ func (d *Detector) newPair(key pairKey, t time.Time, port uint16, expired int, e
 func (d *Detector) evict(emit detect.Emit) {
 	i := d.pairs.tail
 	p := &d.pairs.slab[i]
-	if p.dirty {
+	switch {
+	case p.dirty && p.reports == 0 && d.evictionAlerts >= d.cfg.MaxEvictionAlerts:
+		d.over.add(p)
+	case p.dirty:
+		if p.reports == 0 {
+			d.evictionAlerts++
+		}
 		d.emit(p, p.last, reportEvicted, emit)
 	}
 	d.stats[statPairsEvicted]++
@@ -251,7 +261,10 @@ func (d *Detector) report(now time.Time, emit detect.Emit) {
 }
 
 // Advance emits the alerts due at event time now.
-func (d *Detector) Advance(now time.Time, emit detect.Emit) { d.report(now, emit) }
+func (d *Detector) Advance(now time.Time, emit detect.Emit) {
+	d.report(now, emit)
+	d.reportOverflow(now, false, emit)
+}
 
 // Flush emits a final alert for every pair with unreported activity, oldest
 // first.
@@ -273,6 +286,7 @@ func (d *Detector) Flush(emit detect.Emit) {
 		p := &d.pairs.slab[i]
 		d.emit(p, p.last, reportFinal, emit)
 	}
+	d.reportOverflow(d.over.last, true, emit)
 }
 
 func compareKeys(a, b pairKey) int {

@@ -504,7 +504,13 @@ func TestFloodStaysBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	alerts := 0
-	emit := func(*alert.Alert) { alerts++ }
+	var over *alert.Alert
+	emit := func(a *alert.Alert) {
+		alerts++
+		if a.Key == alert.MakeKey(RuleID, "overflow") {
+			over = a
+		}
+	}
 	const n = 1_000_000
 	ev := udp53(at(0), "10.0.0.0", "198.51.100.0", "flood.example")
 	maxHeld := 0
@@ -522,11 +528,16 @@ func TestFloodStaysBounded(t *testing.T) {
 	if maxHeld > cfg.MaxPairs {
 		t.Errorf("held %d pairs, cap is %d", maxHeld, cfg.MaxPairs)
 	}
+	// Every pair is reported, but the output stays bounded: one alert for
+	// each of the first max_eviction_alerts evicted pairs, one for each pair
+	// still held at the end, and one overflow alert for all the others.
+	evicted := n - int64(cfg.MaxPairs)
+	wantAlerts := int64(cfg.MaxEvictionAlerts) + int64(cfg.MaxPairs) + 1
 	want := map[string]int64{
 		"pairs tracked":  int64(cfg.MaxPairs),
 		"pairs created":  n,
-		"pairs evicted":  n - int64(cfg.MaxPairs),
-		"alerts emitted": n,
+		"pairs evicted":  evicted,
+		"alerts emitted": wantAlerts,
 		"dns events":     n,
 	}
 	for name, v := range want {
@@ -534,8 +545,57 @@ func TestFloodStaysBounded(t *testing.T) {
 			t.Errorf("counter %q = %d, want %d", name, counts[name], v)
 		}
 	}
-	if alerts != n {
-		t.Errorf("emitted %d alerts, want one per pair (%d)", alerts, n)
+	if int64(alerts) != wantAlerts {
+		t.Errorf("emitted %d alerts, want %d", alerts, wantAlerts)
+	}
+	if over == nil {
+		t.Fatal("no overflow alert")
+	}
+	if v, _ := over.Get("pairs"); v != evicted-int64(cfg.MaxEvictionAlerts) {
+		t.Errorf("overflow pairs = %v, want %d", v, evicted-int64(cfg.MaxEvictionAlerts))
+	}
+	if v, _ := over.Get(FieldQueryCount); v != evicted-int64(cfg.MaxEvictionAlerts) {
+		t.Errorf("overflow query_count = %v, want one per folded pair", v)
+	}
+}
+
+// A spray from one host folds into one overflow alert naming that host.
+func TestOverflowNamesTheSprayingHost(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MaxPairs, cfg.MaxEvictionAlerts = 100, 5
+	d, err := New(cfg, Deps{Catalogue: testCatalogue(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []*alert.Alert
+	emit := func(a *alert.Alert) { got = append(got, a) }
+	ev := udp53(at(0), "10.1.1.1", "198.51.100.0", "spray.example")
+	for i := range 1000 {
+		ev.Time = at(time.Duration(i) * time.Millisecond)
+		if i%10 == 0 { // a quiet host, once in a while
+			ev.Client = netip.MustParseAddrPort("10.2.2.2:5353")
+		} else {
+			ev.Client = netip.MustParseAddrPort("10.1.1.1:5353")
+		}
+		ev.Server = netip.AddrPortFrom(netip.AddrFrom4([4]byte{11, 0, byte(i >> 8), byte(i)}), 53)
+		d.Observe(&ev, emit)
+	}
+	d.Flush(emit)
+	var over *alert.Alert
+	for _, a := range got {
+		if a.Key == alert.MakeKey(RuleID, "overflow") {
+			over = a
+		}
+	}
+	if over == nil {
+		t.Fatalf("no overflow alert among %d", len(got))
+	}
+	hosts, _ := over.Get("top_hosts")
+	if d := cmp.Diff([]string{"10.1.1.1", "10.2.2.2"}, hosts); d != "" {
+		t.Errorf("top hosts (-want +got):\n%s", d)
+	}
+	if len(got) > 5+100+3 {
+		t.Errorf("%d alerts: the spray was not folded", len(got))
 	}
 }
 
