@@ -24,12 +24,23 @@ var ErrEmpty = errors.New("empty input")
 
 // Path is one input to read.
 type Path struct {
+	// Name is the file, or "-" for standard input.
 	Name string
+	// Entry, when set, is a member of the zip archive Name.
+	Entry string
 	// Walked says the file was found by walking a directory rather than
 	// named on the command line. A walked file whose format is not
 	// recognised (a Zeek notice.log beside dns.log) is skipped and counted;
 	// a named one is an input error.
 	Walked bool
+}
+
+// String names the input in messages: the file, or archive!member.
+func (p Path) String() string {
+	if p.Entry != "" {
+		return p.Name + "!" + p.Entry
+	}
+	return p.Name
 }
 
 // Paths turns plain file names into Paths named on the command line.
@@ -62,7 +73,7 @@ func Expand(paths []string) ([]Path, error) {
 			return nil, fmt.Errorf("input %w", err)
 		}
 		if !info.IsDir() {
-			out = append(out, Path{Name: p})
+			out = append(out, expandZip(Path{Name: p})...)
 			continue
 		}
 		var files []string
@@ -86,17 +97,21 @@ func Expand(paths []string) ([]Path, error) {
 		}
 		slices.Sort(files)
 		for _, f := range files {
-			out = append(out, Path{Name: f, Walked: true})
+			out = append(out, expandZip(Path{Name: f, Walked: true})...)
 		}
 	}
 	return dedupe(out), nil
 }
 
-// dedupe drops a file named twice (directly, through a folder, or through
-// another path to the same file), keeping its first mention, so its events
-// are not counted twice.
+// dedupe drops a file (or archive member) named twice (directly, through a
+// folder, or through another path to the same file), keeping its first
+// mention, so its events are not counted twice.
 func dedupe(paths []Path) []Path {
-	var seen []os.FileInfo
+	type seenFile struct {
+		info  os.FileInfo
+		entry string
+	}
+	var seen []seenFile
 	out := paths[:0]
 next:
 	for _, p := range paths {
@@ -104,11 +119,11 @@ next:
 			info, err := os.Stat(p.Name)
 			if err == nil {
 				for _, s := range seen {
-					if os.SameFile(s, info) {
+					if s.entry == p.Entry && os.SameFile(s.info, info) {
 						continue next
 					}
 				}
-				seen = append(seen, info)
+				seen = append(seen, seenFile{info, p.Entry})
 			}
 		}
 		out = append(out, p)
@@ -142,7 +157,9 @@ func (o *Opened) Close() error {
 	return first
 }
 
-// Opener opens inputs and recognises their format from content.
+// Opener opens inputs and recognises their format from content. Open
+// removes gzip compression and reads a zip archive's member named by the
+// Path.
 type Opener struct {
 	Formats []input.Format
 	Options input.Options
@@ -156,19 +173,27 @@ type Opener struct {
 // Open opens the named file (or standard input for "-"), removes gzip
 // compression when the content starts with the gzip magic, and hands the
 // stream to the first format whose Sniff accepts its head.
-func (op *Opener) Open(name string) (*Opened, error) {
+func (op *Opener) Open(p Path) (*Opened, error) {
+	name := p.String()
 	var (
 		f   io.ReadCloser
 		err error
 	)
-	if name == "-" {
+	switch {
+	case p.Name == "-":
 		in := op.Stdin
 		if in == nil {
 			in = os.Stdin
 		}
 		f = io.NopCloser(in)
-	} else if f, err = os.Open(name); err != nil {
-		return nil, err
+	case p.Entry != "":
+		if f, err = openEntry(p.Name, p.Entry); err != nil {
+			return nil, err
+		}
+	default:
+		if f, err = os.Open(name); err != nil {
+			return nil, err
+		}
 	}
 	o := &Opened{Name: name, close: []io.Closer{f}}
 	var r io.Reader = f

@@ -225,7 +225,7 @@ func (r *Run) probe(m *merger, paths []Path) bool {
 			}
 			continue
 		}
-		o, err := op.Open(p.Name)
+		o, err := op.Open(p)
 		if err != nil {
 			r.openFailed(p, err)
 			continue
@@ -246,13 +246,13 @@ func (r *Run) probe(m *merger, paths []Path) bool {
 // open opens an input for the merge and registers it in the summary, or
 // reports why it could not be opened and returns nil.
 func (r *Run) open(p Path) *Opened {
-	o, err := r.Opener.Open(p.Name)
+	o, err := r.Opener.Open(p)
 	if err != nil {
 		r.openFailed(p, err)
 		return nil
 	}
 	o.index = len(r.Summary.Inputs)
-	r.Summary.Inputs = append(r.Summary.Inputs, sink.Input{Name: p.Name, Format: o.Format, Counters: map[string]int64{}})
+	r.Summary.Inputs = append(r.Summary.Inputs, sink.Input{Name: p.String(), Format: o.Format, Counters: map[string]int64{}})
 	r.opened = append(r.opened, o)
 	return o
 }
@@ -265,7 +265,7 @@ func (r *Run) openFailed(p Path, err error) {
 		return
 	}
 	r.FilesFailed++
-	r.Summary.Inputs = append(r.Summary.Inputs, sink.Input{Name: p.Name})
+	r.Summary.Inputs = append(r.Summary.Inputs, sink.Input{Name: p.String()})
 	r.Summary.InputErrors = append(r.Summary.InputErrors, err.Error())
 	r.report(err)
 }
