@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/dnsvigil/dnsvigil/internal/components"
 	"github.com/dnsvigil/dnsvigil/internal/testutil"
@@ -158,5 +161,42 @@ func TestScanDuplicatesAndWrittenCounts(t *testing.T) {
 	}
 	if n := strings.Count(res.stderr, " (pcap): "); n != 1 {
 		t.Errorf("%d inputs read, want the one file once:\n%s", n, res.stderr)
+	}
+}
+
+// --incidents groups the alerts of each host: on the bypass capture, one
+// incident for each workstation, in the table and as JSON lines.
+func TestScanIncidents(t *testing.T) {
+	lab := filepath.Join(testutil.RepoRoot(), "testdata/lab/bypass/lan.pcap")
+	var js, errb bytes.Buffer
+	if code := run([]string{"scan", "--incidents", "--format", "json", lab}, nil, &js, &errb); code != exitAlerts {
+		t.Fatalf("exit %d; stderr:\n%s", code, errb.String())
+	}
+	hosts := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(js.String()), "\n") {
+		var inc struct {
+			Source struct {
+				IP string `json:"ip"`
+			} `json:"source"`
+			Dnsvigil struct {
+				Incident struct {
+					Alerts int `json:"alerts"`
+				} `json:"incident"`
+			} `json:"dnsvigil"`
+		}
+		if err := json.Unmarshal([]byte(line), &inc); err != nil {
+			t.Fatalf("bad JSON line %q: %v", line, err)
+		}
+		hosts[inc.Source.IP] = inc.Dnsvigil.Incident.Alerts
+	}
+	if d := cmp.Diff(map[string]int{"10.20.0.23": 8, "10.20.0.10": 2}, hosts); d != "" {
+		t.Errorf("incidents (host: alerts), -want +got:\n%s", d)
+	}
+	var tab bytes.Buffer
+	if code := run([]string{"scan", "--incidents", lab}, nil, &tab, &bytes.Buffer{}); code != exitAlerts {
+		t.Fatalf("table: exit %d", code)
+	}
+	if n := strings.Count(tab.String(), "\nINC-"); n != 2 {
+		t.Errorf("%d incident rows in the table, want 2:\n%s", n, tab.String())
 	}
 }

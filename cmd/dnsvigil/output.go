@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 
+	"github.com/dnsvigil/dnsvigil/internal/incident"
 	"github.com/dnsvigil/dnsvigil/internal/sink"
 	"github.com/dnsvigil/dnsvigil/internal/sink/jsonl"
 	"github.com/dnsvigil/dnsvigil/internal/sink/latest"
@@ -17,7 +18,19 @@ const maxFindings = 100_000
 // once, with its final numbers: detectors that re-report a growing finding
 // under the same key are merged by the latest sink in front. counted sits
 // between the two and counts what is written.
-func newAlertSink(o scanOptions, w io.Writer, counted *countingSink) (sink.Sink, error) {
+func newAlertSink(o scanOptions, w io.Writer, counted *countingSink, inc incident.Config) (sink.Sink, error) {
+	if o.incidents {
+		var out incident.Output = incident.NewTableWriter(w, useColor(o.color, w), table.DefaultConfig().MaxAlerts)
+		if o.format == "json" {
+			out = incident.NewJSONWriter(w)
+		}
+		s, err := incident.NewSink(inc, out)
+		if err != nil {
+			return nil, err
+		}
+		counted.next = s
+		return latest.New(counted, maxFindings), nil
+	}
 	if o.format == "json" {
 		counted.next = jsonl.New(w)
 		return latest.New(counted, maxFindings), nil

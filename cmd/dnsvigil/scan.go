@@ -25,6 +25,7 @@ type scanOptions struct {
 	quiet      bool
 	approve    []string
 	maxErrors  int
+	incidents  bool
 }
 
 func newScanCmd() *cobra.Command {
@@ -57,6 +58,7 @@ Exit codes: 0 no alert, 1 alerts raised, 2 usage, configuration or input error.`
 	f.StringVar(&o.progress, "progress", "auto", "progress bar on standard error: auto (terminal and large input), always or never")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the closing summary")
 	f.StringSliceVar(&o.approve, "approve", nil, "add an approved resolver (IP or CIDR); repeatable, added to the config's list")
+	f.BoolVar(&o.incidents, "incidents", false, "print incidents (the alerts of one host within incidents.window, grouped, with a timeline) instead of alerts")
 	f.IntVar(&o.maxErrors, "max-errors", 20, "print at most this many input errors as they happen (all are counted)")
 	return c
 }
@@ -90,7 +92,7 @@ func runScan(cmd *cobra.Command, o scanOptions, args []string) error {
 	}
 	defer out.abort()
 	counted := &countingSink{byRule: map[string]int64{}}
-	sink, err := newAlertSink(o, out.w, counted)
+	sink, err := newAlertSink(o, out.w, counted, cfg.Incidents)
 	if err != nil {
 		return err
 	}

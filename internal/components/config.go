@@ -9,6 +9,7 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/config"
 	"github.com/dnsvigil/dnsvigil/internal/detect/resolver"
 	"github.com/dnsvigil/dnsvigil/internal/detect/volume"
+	"github.com/dnsvigil/dnsvigil/internal/incident"
 	"github.com/dnsvigil/dnsvigil/internal/input"
 	"github.com/dnsvigil/dnsvigil/internal/netset"
 )
@@ -18,6 +19,7 @@ type Config struct {
 	Input     InputConfig     `yaml:"input"`
 	Names     NamesConfig     `yaml:"names"`
 	Detectors DetectorsConfig `yaml:"detectors"`
+	Incidents incident.Config `yaml:"incidents"`
 }
 
 // InputConfig holds the decoder settings shared by every input.
@@ -67,6 +69,7 @@ func DefaultConfig() Config {
 			Resolver: resolver.DefaultConfig(),
 			Volume:   volume.DefaultConfig(),
 		},
+		Incidents: incident.DefaultConfig(),
 	}
 }
 
@@ -111,6 +114,7 @@ func (c Config) Validate() []error {
 	}
 	errs = append(errs, c.Detectors.Resolver.Validate()...)
 	errs = append(errs, prefixed("detectors.volume", c.Detectors.Volume.Validate())...)
+	errs = append(errs, c.Incidents.Validate()...)
 	return errs
 }
 

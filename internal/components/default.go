@@ -5,6 +5,7 @@ import (
 
 	"github.com/dnsvigil/dnsvigil/internal/detect/resolver"
 	"github.com/dnsvigil/dnsvigil/internal/detect/volume"
+	"github.com/dnsvigil/dnsvigil/internal/incident"
 )
 
 const inputYAML = `# dnsvigil configuration. Every key is shown with its default value; a key
@@ -50,6 +51,9 @@ func DefaultYAML() []byte {
 	b.WriteString(inputYAML)
 	section(&b, "resolver", resolver.ExampleConfig)
 	section(&b, "volume", volume.ExampleConfig)
+	b.WriteString("# Incidents (dnsvigil scan --incidents): the alerts of one host, grouped.\n")
+	b.WriteString("incidents:\n")
+	indent(&b, incident.ExampleConfig)
 	return []byte(b.String())
 }
 
@@ -64,4 +68,15 @@ func section(b *strings.Builder, name, body string) {
 		b.WriteString("    " + line + "\n")
 	}
 	b.WriteString("\n")
+}
+
+// indent writes a top-level section's documented config under its key.
+func indent(b *strings.Builder, body string) {
+	for _, line := range strings.Split(strings.TrimRight(body, "\n"), "\n") {
+		if line == "" {
+			b.WriteString("\n")
+			continue
+		}
+		b.WriteString("  " + line + "\n")
+	}
 }
