@@ -6,11 +6,13 @@ package components
 
 import (
 	"github.com/dnsvigil/dnsvigil/internal/detect"
+	"github.com/dnsvigil/dnsvigil/internal/detect/configchange"
 	"github.com/dnsvigil/dnsvigil/internal/detect/resolver"
 	"github.com/dnsvigil/dnsvigil/internal/detect/volume"
 	"github.com/dnsvigil/dnsvigil/internal/dnsname"
 	"github.com/dnsvigil/dnsvigil/internal/enrich"
 	"github.com/dnsvigil/dnsvigil/internal/input"
+	"github.com/dnsvigil/dnsvigil/internal/input/defender"
 	"github.com/dnsvigil/dnsvigil/internal/input/pcap"
 	"github.com/dnsvigil/dnsvigil/internal/input/zeek"
 	"github.com/dnsvigil/dnsvigil/internal/pipeline"
@@ -18,10 +20,11 @@ import (
 
 // Formats returns the input formats, in the order their Sniff is tried.
 func Formats() []input.Format {
-	return []input.Format{
+	formats := []input.Format{
 		pcap.Format(),
 		zeek.Format(),
 	}
+	return append(formats, defender.Formats()...)
 }
 
 // Built is what Build assembles from a Config.
@@ -36,7 +39,11 @@ type Built struct {
 // Build constructs the enrichers and detectors a configuration asks for.
 func Build(cfg Config) (Built, error) {
 	psl := dnsname.NewPSL(dnsname.PSLOptions{Private: cfg.Names.PrivateSuffixes})
-	res, err := resolver.New(cfg.Detectors.Resolver, resolver.Deps{})
+	cat, err := resolver.LoadCatalogue()
+	if err != nil {
+		return Built{}, err
+	}
+	res, err := resolver.New(cfg.Detectors.Resolver, resolver.Deps{Catalogue: cat})
 	if err != nil {
 		return Built{}, err
 	}
@@ -44,7 +51,11 @@ func Build(cfg Config) (Built, error) {
 	if err != nil {
 		return Built{}, err
 	}
-	dets := []detect.Detector{res, vol}
+	cfgc, err := configchange.New(cfg.Detectors.ConfigChange, configchange.Deps{Catalogue: cat})
+	if err != nil {
+		return Built{}, err
+	}
+	dets := []detect.Detector{res, vol, cfgc}
 	opts := cfg.InputOptions()
 	opts.HeaderOnly = !detect.AnyUsesRecords(dets)
 	return Built{

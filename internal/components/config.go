@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dnsvigil/dnsvigil/internal/config"
+	"github.com/dnsvigil/dnsvigil/internal/detect/configchange"
 	"github.com/dnsvigil/dnsvigil/internal/detect/resolver"
 	"github.com/dnsvigil/dnsvigil/internal/detect/volume"
 	"github.com/dnsvigil/dnsvigil/internal/incident"
@@ -44,8 +45,9 @@ type NamesConfig struct {
 
 // DetectorsConfig holds one section per detector.
 type DetectorsConfig struct {
-	Resolver resolver.Config `yaml:"resolver"`
-	Volume   volume.Config   `yaml:"volume"`
+	Resolver     resolver.Config     `yaml:"resolver"`
+	Volume       volume.Config       `yaml:"volume"`
+	ConfigChange configchange.Config `yaml:"configchange"`
 }
 
 // maxReorder caps input.reorder_max: the buffer's slot table is allocated
@@ -66,8 +68,9 @@ func DefaultConfig() Config {
 			ReorderMax:    8192,
 		},
 		Detectors: DetectorsConfig{
-			Resolver: resolver.DefaultConfig(),
-			Volume:   volume.DefaultConfig(),
+			Resolver:     resolver.DefaultConfig(),
+			Volume:       volume.DefaultConfig(),
+			ConfigChange: configchange.DefaultConfig(),
 		},
 		Incidents: incident.DefaultConfig(),
 	}
@@ -114,6 +117,7 @@ func (c Config) Validate() []error {
 	}
 	errs = append(errs, c.Detectors.Resolver.Validate()...)
 	errs = append(errs, prefixed("detectors.volume", c.Detectors.Volume.Validate())...)
+	errs = append(errs, c.Detectors.ConfigChange.Validate()...)
 	errs = append(errs, c.Incidents.Validate()...)
 	return errs
 }

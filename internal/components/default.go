@@ -3,6 +3,8 @@ package components
 import (
 	"strings"
 
+	"github.com/dnsvigil/dnsvigil/internal/detect/configchange"
+
 	"github.com/dnsvigil/dnsvigil/internal/detect/resolver"
 	"github.com/dnsvigil/dnsvigil/internal/detect/volume"
 	"github.com/dnsvigil/dnsvigil/internal/incident"
@@ -51,6 +53,7 @@ func DefaultYAML() []byte {
 	b.WriteString(inputYAML)
 	section(&b, "resolver", resolver.ExampleConfig)
 	section(&b, "volume", volume.ExampleConfig)
+	section(&b, "configchange", configchange.ExampleConfig)
 	b.WriteString("# Incidents (dnsvigil scan --incidents): the alerts of one host, grouped.\n")
 	b.WriteString("incidents:\n")
 	indent(&b, incident.ExampleConfig)
