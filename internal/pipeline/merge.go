@@ -14,9 +14,10 @@ import (
 // Event, so the strings a decoder placed there stay valid while other streams
 // advance.
 type stream struct {
-	in   *Opened
-	ev   event.Event
-	done bool
+	in    *Opened
+	order int // when it joined the merge: breaks ties between equal times
+	ev    event.Event
+	done  bool
 }
 
 // merger yields events from several streams in event-time order: a k-way merge
@@ -31,6 +32,7 @@ type merger struct {
 	open    func(w waiting) *stream
 	// maxOpen is the most inputs that were open at once.
 	maxOpen int
+	joined  int
 
 	onError func(in *Opened, err error) // called for each RecordError and fatal error
 	// onDone is called once when a stream ends, to collect its counters and
@@ -42,7 +44,10 @@ type streamHeap []*stream
 
 func (h streamHeap) Len() int { return len(h) }
 func (h streamHeap) Less(i, j int) bool {
-	return h[i].ev.Time.Before(h[j].ev.Time)
+	if !h[i].ev.Time.Equal(h[j].ev.Time) {
+		return h[i].ev.Time.Before(h[j].ev.Time)
+	}
+	return h[i].order < h[j].order
 }
 func (h streamHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
 func (h *streamHeap) Push(x any)   { *h = append(*h, x.(*stream)) }
@@ -66,6 +71,8 @@ func (m *merger) admit() {
 		w := m.waiting[0]
 		m.waiting = m.waiting[1:]
 		if s := m.open(w); s != nil {
+			m.joined++
+			s.order = m.joined
 			heap.Push(&m.h, s)
 			m.maxOpen = max(m.maxOpen, len(m.h))
 		}
@@ -74,7 +81,8 @@ func (m *merger) admit() {
 
 // add primes a stream and puts it in the merge if it has an event.
 func (m *merger) add(in *Opened) {
-	s := &stream{in: in}
+	m.joined++
+	s := &stream{in: in, order: m.joined}
 	if m.advance(s) {
 		heap.Push(&m.h, s)
 		m.maxOpen = max(m.maxOpen, len(m.h))

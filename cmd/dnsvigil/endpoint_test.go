@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/dnsvigil/dnsvigil/internal/testutil"
+)
+
+// defenderFixtures returns the Defender export fixtures of one format.
+func defenderFixtures(t *testing.T, ext string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(testutil.RepoRoot(), "internal/input/defender/testdata", "*."+ext))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no %s fixtures: %v", ext, err)
+	}
+	return files
+}
+
+// alertLines scans files and returns the JSON alert lines with the fields
+// that depend on the input's name removed, sorted.
+func alertLines(t *testing.T, files []string) []string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run(append([]string{"scan", "--format", "json"}, files...), nil, &out, &errb); code != exitAlerts {
+		t.Fatalf("exit %d; stderr:\n%s", code, errb.String())
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(m)
+		lines = append(lines, string(b))
+	}
+	sort.Strings(lines)
+	return lines
+}
+
+// The same Defender rows exported as CSV and as JSON give identical alerts.
+func TestDefenderCSVAndJSONGiveIdenticalAlerts(t *testing.T) {
+	csv := alertLines(t, defenderFixtures(t, "csv"))
+	js := alertLines(t, append(defenderFixtures(t, "json"), defenderFixtures(t, "jsonl")...))
+	if d := cmp.Diff(csv, js); d != "" {
+		t.Errorf("alerts differ (-csv +json):\n%s", d)
+	}
+	if len(csv) < 3 {
+		t.Errorf("%d alerts, want the registry change, the traffic after it and the resolver pairs", len(csv))
+	}
+}
+
+// A process sets the resolver to an external address and the host then
+// resolves through it: one high-severity incident that names the process
+// and says the change was followed by traffic.
+func TestConfigChangeThenTrafficIncident(t *testing.T) {
+	var out, errb bytes.Buffer
+	args := append([]string{"scan", "--incidents", "--format", "json"}, defenderFixtures(t, "csv")...)
+	if code := run(args, nil, &out, &errb); code != exitAlerts {
+		t.Fatalf("exit %d; stderr:\n%s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("%d incidents, want 1:\n%s", len(lines), out.String())
+	}
+	var inc struct {
+		Dnsvigil struct {
+			Incident struct {
+				Severity  string   `json:"severity"`
+				Summary   string   `json:"summary"`
+				Processes []string `json:"processes"`
+			} `json:"incident"`
+		} `json:"dnsvigil"`
+		Message string `json:"message"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &inc); err != nil {
+		t.Fatal(err)
+	}
+	i := inc.Dnsvigil.Incident
+	if i.Severity != "high" && i.Severity != "critical" {
+		t.Errorf("severity %q, want high or critical", i.Severity)
+	}
+	text := inc.Message + " " + i.Summary
+	if !strings.Contains(text, "netsh.exe") || !strings.Contains(text, "DNS traffic to it followed") {
+		t.Errorf("incident does not name the process and the traffic after the change: %s", text)
+	}
+}
