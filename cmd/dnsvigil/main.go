@@ -60,9 +60,10 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "dnsvigil",
 		Short: "Find adversary-run DNS infrastructure and DNS abuse in network and endpoint telemetry",
-		Long: `dnsvigil reads the DNS telemetry a security team already has (pcap, Zeek logs)
-and reports hosts that send DNS to unapproved resolvers and hosts whose DNS volume
-looks like tunnelling (MITRE ATT&CK T1583.002, detection strategy DET0862).
+		Long: `dnsvigil reads the DNS telemetry a security team already has (pcap, Zeek logs,
+Sysmon, Microsoft Defender exports) and reports hosts that send DNS to unapproved
+resolvers, hosts whose DNS volume looks like tunnelling, and changes of a host's
+resolver settings (MITRE ATT&CK T1583.002, detection strategy DET0862).
 
 Exit codes: 0 no alert, 1 alerts raised, 2 usage, configuration or input error.`,
 		Version:       version,

@@ -32,11 +32,12 @@ func newScanCmd() *cobra.Command {
 	var o scanOptions
 	c := &cobra.Command{
 		Use:   "scan PATH...",
-		Short: "Scan captures and logs for unauthorized resolvers and DNS volume anomalies",
-		Long: `scan reads each PATH (a file, a directory walked recursively, or - for
-standard input), recognises its format from its content (pcap, pcapng, Zeek
-dns.log/conn.log as TSV or JSON, any of them gzip-compressed), merges all
-inputs in event-time order, runs the detectors and prints the alerts.
+		Short: "Scan captures and logs for unapproved resolvers, DNS volume anomalies and resolver changes",
+		Long: `scan reads each PATH (a file, a directory walked recursively, a zip archive,
+or - for standard input), recognises its format from its content (pcap, pcapng,
+Zeek dns.log/conn.log as TSV or JSON, Sysmon EVTX/JSON/XML, Defender CSV/JSON
+exports, any of them gzip-compressed), merges all inputs in event-time order,
+runs the detectors and prints the alerts, or with --incidents the incidents.
 
 Alerts go to standard output (or --output FILE) as a table or as JSON lines;
 the closing summary and any input errors go to standard error.
