@@ -91,3 +91,55 @@ func TestConfigChangeThenTrafficIncident(t *testing.T) {
 		t.Errorf("incident does not name the process and the traffic after the change: %s", text)
 	}
 }
+
+// The OTRF benign background (Sysmon JSON and Zeek logs in zips) raises no
+// high-severity alert: the domain controller's DNS service recursing to the
+// Internet is resolver work, not a bypass.
+func TestOTRFBenignNoHighSeverity(t *testing.T) {
+	dir := testutil.SharedData(t, "otrf-security-datasets")
+	var out, errb bytes.Buffer
+	code := run([]string{"scan", "--format", "json", dir}, nil, &out, &errb)
+	if code == exitError {
+		t.Fatalf("exit %d; stderr:\n%s", code, errb.String())
+	}
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if l == "" {
+			continue
+		}
+		var a struct {
+			Message  string `json:"message"`
+			Dnsvigil struct {
+				Severity string `json:"severity"`
+			} `json:"dnsvigil"`
+		}
+		if err := json.Unmarshal([]byte(l), &a); err != nil {
+			t.Fatal(err)
+		}
+		if a.Dnsvigil.Severity == "high" || a.Dnsvigil.Severity == "critical" {
+			t.Errorf("%s alert on benign data: %s", a.Dnsvigil.Severity, a.Message)
+		}
+	}
+	if !strings.Contains(errb.String(), "(sysmon-json)") {
+		t.Errorf("no Sysmon JSON input was read:\n%s", errb.String())
+	}
+}
+
+// The EVTX attack samples hold registry events of other techniques (UAC,
+// run keys, port forwarding): they decode and raise no configchange alert.
+func TestEVTXSamplesRaiseNoConfigChange(t *testing.T) {
+	dir := testutil.SharedData(t, "evtx-attack-samples")
+	var out, errb bytes.Buffer
+	code := run([]string{"scan", "--format", "json", dir}, nil, &out, &errb)
+	if code == exitError {
+		t.Fatalf("exit %d; stderr:\n%s", code, errb.String())
+	}
+	if strings.Contains(out.String(), `"DNSV-CFG-`) {
+		t.Errorf("configchange alert on unrelated registry events:\n%s", out.String())
+	}
+	if n := strings.Count(errb.String(), "(sysmon-evtx)"); n != 9 {
+		t.Errorf("%d EVTX inputs read, want 9:\n%s", n, errb.String())
+	}
+	if !strings.Contains(errb.String(), "registry") {
+		t.Errorf("no registry events decoded:\n%s", errb.String())
+	}
+}

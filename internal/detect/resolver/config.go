@@ -38,6 +38,14 @@ type Config struct {
 	// a recursive resolver talks to the world's authoritative servers.
 	// Default: true.
 	SkipApprovedClients bool `yaml:"skip_approved_clients"`
+	// ResolverProcesses are DNS server programs whose own DNS is recursion
+	// for their clients, not a bypass: a domain controller's DNS service
+	// asking the root and TLD servers. An entry with a path separator is
+	// matched against the whole image path, any other against its file
+	// name; both without regard to case. Only telemetry that names the
+	// process (Sysmon, Defender) can match. Default: the Windows DNS Server
+	// service by its full path, named, unbound, kresd and pdns_recursor.
+	ResolverProcesses []string `yaml:"resolver_processes"`
 	// Catalogue sets how the shipped catalogue of public resolvers is used.
 	Catalogue CatalogueConfig `yaml:"catalogue"`
 	// Severity sets the severity per kind of destination.
@@ -145,6 +153,7 @@ func DefaultConfig() Config {
 	return Config{
 		TreatPrivateAsApproved: true,
 		SkipApprovedClients:    true,
+		ResolverProcesses:      []string{`C:\Windows\System32\dns.exe`, "named", "unbound", "kresd", "pdns_recursor"},
 		Catalogue:              CatalogueConfig{Policy: PolicyAlert},
 		Severity:               SeverityConfig{KnownPublic: "low", OpenResolver: "medium", Unknown: "high"},
 		Ports:                  Ports{DNS: []uint16{53}, DoT: []uint16{853}, DoH: []uint16{443}},

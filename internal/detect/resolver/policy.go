@@ -36,7 +36,9 @@ type policy struct {
 	approved    *netset.Set[string]
 	nApproved   int
 	skipClients bool
-	exclusions  []exclusion
+	// resolverProcs are lowercased ResolverProcesses entries.
+	resolverProcs []string
+	exclusions    []exclusion
 	// doh holds the catalogue's DoH endpoints for DoH inference.
 	doh        *netset.Set[struct{}]
 	ports      portRoles
@@ -56,11 +58,12 @@ const (
 
 func compilePolicy(cfg Config, cat *Catalogue) *policy {
 	p := &policy{
-		allow:       netset.New[allowReason](),
-		approved:    netset.New[string](),
-		nApproved:   len(cfg.Approved),
-		skipClients: cfg.SkipApprovedClients,
-		doh:         netset.New[struct{}](),
+		allow:         netset.New[allowReason](),
+		approved:      netset.New[string](),
+		nApproved:     len(cfg.Approved),
+		skipClients:   cfg.SkipApprovedClients,
+		resolverProcs: lowerAll(cfg.ResolverProcesses),
+		doh:           netset.New[struct{}](),
 	}
 	if cfg.TreatPrivateAsApproved {
 		for _, r := range netset.SpecialRanges() {
@@ -241,4 +244,32 @@ func baseName(path string) string {
 		}
 	}
 	return path
+}
+
+func lowerAll(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = strings.ToLower(s)
+	}
+	return out
+}
+
+// isResolverProcess reports whether image is one of the configured DNS
+// server programs: a full-path entry matches the whole path, a bare name
+// the file name, without regard to case. It does not allocate.
+func (p *policy) isResolverProcess(image string) bool {
+	if image == "" {
+		return false
+	}
+	base := baseName(image)
+	for _, e := range p.resolverProcs {
+		if strings.ContainsAny(e, `/\`) {
+			if strings.EqualFold(e, image) {
+				return true
+			}
+		} else if strings.EqualFold(e, base) {
+			return true
+		}
+	}
+	return false
 }

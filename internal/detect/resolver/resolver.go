@@ -91,6 +91,7 @@ const (
 	statSpecial
 	statCatalogueAllowed
 	statApprovedClient
+	statResolverProcess
 	statExcluded
 	statExpiredExclusion
 	statNoHost
@@ -107,6 +108,7 @@ var statNames = [numStats]string{
 	"special-purpose destination",
 	"catalogue allowed",
 	"sent by approved resolver",
+	"sent by a resolver process",
 	"excluded",
 	"expired exclusion matched",
 	"no host identity",
@@ -159,6 +161,10 @@ func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
 	client := ev.Client.Addr().Unmap()
 	if d.pol.skipClients && d.pol.approved.Contains(client) {
 		d.stats[statApprovedClient]++
+		return
+	}
+	if d.pol.isResolverProcess(ev.Process.Image) {
+		d.stats[statResolverProcess]++
 		return
 	}
 	excluded, expired := d.pol.excluded(ev.Time, client, server, ev.Process.Image)

@@ -632,7 +632,7 @@ func TestCounts(t *testing.T) {
 	}
 	want := map[string]int64{
 		"pairs tracked": 2, "dns events": 7, "approved destination": 1, "special-purpose destination": 1,
-		"catalogue allowed": 1, "sent by approved resolver": 1, "excluded": 1, "expired exclusion matched": 1,
+		"catalogue allowed": 1, "sent by approved resolver": 1, "sent by a resolver process": 0, "excluded": 1, "expired exclusion matched": 1,
 		"no host identity": 0, "pairs created": 2, "pairs evicted": 0, "pairs forgotten idle": 0, "alerts emitted": 2,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -668,5 +668,39 @@ func TestAlertContext(t *testing.T) {
 	got := ctx{a.RuleID, a.RuleName, a.Technique, a.Strategy, a.Host, a.User, a.Process, a.QName, a.Domain, a.Transport, a.Summary, a.Port}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("alert context mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// A domain controller's DNS service recursing to the Internet is not a
+// bypass; the same file name elsewhere, or another process, still alerts.
+func TestResolverProcesses(t *testing.T) {
+	tests := []struct {
+		name   string
+		image  string
+		alerts int
+	}{
+		{"windows dns server by full path", `C:\Windows\System32\dns.exe`, 0},
+		{"full path any case", `c:\windows\system32\DNS.EXE`, 0},
+		{"dns.exe outside system32 is not the service", `C:\Users\bob\AppData\Local\Temp\dns.exe`, 1},
+		{"unbound by file name", "/usr/sbin/unbound", 0},
+		{"other process", `C:\Windows\System32\svchost.exe`, 1},
+		{"no process known", "", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := New(DefaultConfig(), Deps{Catalogue: testCatalogue(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			emit := func(*alert.Alert) { n++ }
+			ev := udp53(at(0), "172.18.38.5", "199.4.138.53", "example.com")
+			ev.Process.Image = tc.image
+			d.Observe(&ev, emit)
+			d.Flush(emit)
+			if n != tc.alerts {
+				t.Errorf("%d alerts, want %d", n, tc.alerts)
+			}
+		})
 	}
 }
