@@ -143,3 +143,43 @@ func TestEVTXSamplesRaiseNoConfigChange(t *testing.T) {
 		t.Errorf("no registry events decoded:\n%s", errb.String())
 	}
 }
+
+// The seed's Signals 1 and 2 and every false positive it lists, as a
+// Defender DeviceNetworkEvents export: only the true positives alert, and
+// they name device, process and account (testdata/endpoint/seed-cases).
+func TestSeedCases(t *testing.T) {
+	dir := filepath.Join(testutil.RepoRoot(), "testdata/endpoint/seed-cases")
+	var out, errb bytes.Buffer
+	code := run([]string{"scan", "--format", "json", "--config", filepath.Join(dir, "dnsvigil.yaml"),
+		filepath.Join(dir, "DeviceNetworkEvents.csv")}, nil, &out, &errb)
+	if code != exitAlerts {
+		t.Fatalf("exit %d; stderr:\n%s", code, errb.String())
+	}
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var a struct {
+			Rule        struct{ ID string }               `json:"rule"`
+			Host        struct{ Name string }             `json:"host"`
+			Process     struct{ Name string }             `json:"process"`
+			User        struct{ Name string }             `json:"user"`
+			Destination struct{ IP string }               `json:"destination"`
+			Dnsvigil    struct{ Evidence map[string]any } `json:"dnsvigil"`
+		}
+		if err := json.Unmarshal([]byte(l), &a); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, strings.Join([]string{a.Rule.ID, a.Host.Name, a.Process.Name, a.User.Name, a.Destination.IP}, " "))
+		if a.Rule.ID == "DNSV-VOL-001" && a.Dnsvigil.Evidence["query_count"] != float64(201) {
+			t.Errorf("volume count %v, want 201", a.Dnsvigil.Evidence["query_count"])
+		}
+	}
+	sort.Strings(got)
+	want := []string{
+		`DNSV-RES-001 ws-101.contoso.local updater.exe nt authority\system 198.51.100.77`,
+		`DNSV-RES-001 ws-108.contoso.local nessusd.exe contoso\eve 203.0.113.201`,
+		`DNSV-VOL-001 ws-102.contoso.local tunnel.exe contoso\bob `,
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("alerts (rule host process user destination), -want +got:\n%s", d)
+	}
+}

@@ -120,6 +120,10 @@ type Exclusion struct {
 	// compared with the image's base name, a path with the whole image,
 	// both case-insensitively.
 	Process string `yaml:"process"`
+	// User matches the account that ran the process: "DOMAIN\name" is
+	// compared whole, a bare "name" with the part after the backslash, both
+	// case-insensitively. Only telemetry that names the account can match.
+	User string `yaml:"user"`
 	// Reason says why the traffic is acceptable. Required.
 	Reason string `yaml:"reason"`
 	// Expires is an optional RFC 3339 date ("2026-12-31", valid through
@@ -249,8 +253,8 @@ func (x Exclusion) validate() []FieldError {
 			errs = append(errs, FieldError{"." + f.key, err.Error()})
 		}
 	}
-	if x.CIDR == "" && x.ClientCIDR == "" && x.ServerCIDR == "" && x.Process == "" {
-		errs = append(errs, FieldError{"", "needs at least one of cidr, client_cidr, server_cidr, process"})
+	if x.CIDR == "" && x.ClientCIDR == "" && x.ServerCIDR == "" && x.Process == "" && x.User == "" {
+		errs = append(errs, FieldError{"", "needs at least one of cidr, client_cidr, server_cidr, process, user"})
 	}
 	if x.Reason == "" {
 		errs = append(errs, FieldError{".reason", "is required: say why this traffic is acceptable"})

@@ -105,7 +105,7 @@ func TestValidate(t *testing.T) {
 				}
 			},
 			[]string{
-				"detectors.resolver.exclusions[1]: needs at least one of cidr, client_cidr, server_cidr, process",
+				"detectors.resolver.exclusions[1]: needs at least one of cidr, client_cidr, server_cidr, process, user",
 				`detectors.resolver.exclusions[2].client_cidr: invalid CIDR "10.0.0.0/40"`,
 				"detectors.resolver.exclusions[2].reason: is required: say why this traffic is acceptable",
 				`detectors.resolver.exclusions[3].expires: invalid date "next week" (want RFC 3339, such as 2026-12-31 or 2026-12-31T18:00:00Z)`,

@@ -244,8 +244,8 @@ func (p *pair) record(ev *event.Event, client netip.Addr, tr event.Transport, qu
 	if ev.Process.Image != "" {
 		p.images = addSample(p.images, ev.Process.Image, samples)
 	}
-	if p.user == "" && ev.Host.User != "" {
-		p.user = strings.Clone(ev.Host.User)
+	if u := eventUser(ev); p.user == "" && u != "" {
+		p.user = strings.Clone(u)
 	}
 	p.dirty = true
 }
@@ -279,4 +279,13 @@ func addSample(list []string, s string, limit int) []string {
 		}
 	}
 	return append(list, strings.Clone(s))
+}
+
+// eventUser is the account behind an event: the process's, else the host's
+// logged-on user.
+func eventUser(ev *event.Event) string {
+	if ev.Process.User != "" {
+		return ev.Process.User
+	}
+	return ev.Host.User
 }

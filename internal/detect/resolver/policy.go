@@ -160,6 +160,7 @@ type exclusion struct {
 	client, server netip.Prefix
 	process        string
 	processIsPath  bool
+	user           string
 	reason         string
 	expires        time.Time // zero: never
 }
@@ -179,6 +180,7 @@ func compileExclusion(i int, x Exclusion) exclusion {
 		server:        parse(x.ServerCIDR),
 		process:       x.Process,
 		processIsPath: strings.ContainsAny(x.Process, `/\`),
+		user:          x.User,
 		reason:        x.Reason,
 	}
 	if x.Expires != "" {
@@ -210,6 +212,19 @@ func (x *exclusion) matches(client, server netip.Addr, image, base string) bool 
 	return true
 }
 
+// matchesUser reports whether the exclusion's account, if any, is user:
+// "DOMAIN\name" compared whole, a bare name with the part after the
+// backslash, without regard to case.
+func (x *exclusion) matchesUser(user string) bool {
+	switch {
+	case x.user == "":
+		return true
+	case strings.ContainsRune(x.user, '\\'):
+		return strings.EqualFold(x.user, user)
+	}
+	return strings.EqualFold(x.user, baseName(user))
+}
+
 // expired reports whether the exclusion no longer applies at event time t.
 // An event without a time never expires an exclusion.
 func (x *exclusion) expired(t time.Time) bool {
@@ -218,12 +233,12 @@ func (x *exclusion) expired(t time.Time) bool {
 
 // excluded returns whether an active exclusion matches, and the index of an
 // expired one that matched (-1 if none).
-func (p *policy) excluded(t time.Time, client, server netip.Addr, image string) (bool, int) {
+func (p *policy) excluded(t time.Time, client, server netip.Addr, image, user string) (bool, int) {
 	expired := -1
 	base := baseName(image)
 	for i := range p.exclusions {
 		x := &p.exclusions[i]
-		if !x.matches(client, server, image, base) {
+		if !x.matches(client, server, image, base) || !x.matchesUser(user) {
 			continue
 		}
 		if !x.expired(t) {

@@ -167,7 +167,7 @@ func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
 		d.stats[statResolverProcess]++
 		return
 	}
-	excluded, expired := d.pol.excluded(ev.Time, client, server, ev.Process.Image)
+	excluded, expired := d.pol.excluded(ev.Time, client, server, ev.Process.Image, eventUser(ev))
 	if excluded {
 		d.stats[statExcluded]++
 		return

@@ -64,6 +64,7 @@ const (
 type agg struct {
 	first, last int64      // event time, Unix nanoseconds
 	client      netip.Addr // first client address seen for the key
+	user        string     // first account seen for the key, cloned
 	late        int64
 	servers     state.Distinct
 	domainSet   state.Distinct
@@ -126,7 +127,7 @@ func (d *Detector) reset(id int) {
 	a := &d.aggs[id]
 	a.servers.Reset()
 	a.domainSet.Reset()
-	a.first, a.last, a.client, a.late = math.MaxInt64, math.MinInt64, netip.Addr{}, 0
+	a.first, a.last, a.client, a.late, a.user = math.MaxInt64, math.MinInt64, netip.Addr{}, 0, ""
 	a.arena, a.nsamples, a.domainsLost = a.arena[:0], 0, false
 	a.lastServer, a.lastDomain = netip.Addr{}, -1
 	doms, _, _ := d.slots(id)

@@ -76,6 +76,7 @@ func (d *Detector) alert(b state.Bin, c candidate) *alert.Alert {
 		LastSeen:  unixTime(a.last),
 		Host:      c.k.host,
 		Process:   c.k.proc,
+		User:      a.user,
 		Client:    a.client,
 	}
 	if len(top) > 0 {

@@ -164,6 +164,11 @@ func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
 		domain = ev.DNS.QName
 	}
 	d.observe(s.ID, ev.Time.UnixNano(), step.Late, client, ev.Server.Addr().Unmap(), domain, ev.DNS.QName)
+	if a := &d.aggs[s.ID]; a.user == "" {
+		if u := eventUser(ev); u != "" {
+			a.user = strings.Clone(u)
+		}
+	}
 }
 
 // countable reports whether ev stands for one DNS query.
@@ -244,3 +249,12 @@ var (
 	_ detect.Detector = (*Detector)(nil)
 	_ detect.Counter  = (*Detector)(nil)
 )
+
+// eventUser is the account behind an event: the process's, else the host's
+// logged-on user.
+func eventUser(ev *event.Event) string {
+	if ev.Process.User != "" {
+		return ev.Process.User
+	}
+	return ev.Host.User
+}
