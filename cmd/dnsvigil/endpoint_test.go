@@ -183,3 +183,57 @@ func TestSeedCases(t *testing.T) {
 		t.Errorf("alerts (rule host process user destination), -want +got:\n%s", d)
 	}
 }
+
+// A dropper resets the resolver and the host then resolves through it, as
+// Sysmon logs it (wevtutil XML and Winlogbeat JSON lines): the two forms give
+// identical alerts, and the incident is high severity, names the process and
+// says the change was followed by traffic (testdata/endpoint/sysmon-tamper).
+func TestSysmonTamperIncident(t *testing.T) {
+	dir := filepath.Join(testutil.RepoRoot(), "testdata/endpoint/sysmon-tamper")
+	xml := alertLines(t, []string{filepath.Join(dir, "Microsoft-Windows-Sysmon-Operational.xml")})
+	js := alertLines(t, []string{filepath.Join(dir, "winlogbeat-sysmon.jsonl")})
+	if d := cmp.Diff(xml, js); d != "" {
+		t.Errorf("XML and JSON alerts differ (-xml +json):\n%s", d)
+	}
+	var rules []string
+	for _, l := range xml {
+		var a struct {
+			Rule struct{ ID string } `json:"rule"`
+		}
+		if err := json.Unmarshal([]byte(l), &a); err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, a.Rule.ID)
+	}
+	sort.Strings(rules)
+	if d := cmp.Diff([]string{"DNSV-CFG-001", "DNSV-CFG-001", "DNSV-CFG-003", "DNSV-RES-001"}, rules); d != "" {
+		t.Errorf("rules (-want +got):\n%s", d)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"scan", "--incidents", "--format", "json", dir}, nil, &out, &errb); code != exitAlerts {
+		t.Fatalf("exit %d; stderr:\n%s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("%d incidents, want 1 (both files describe one host):\n%s", len(lines), out.String())
+	}
+	var inc struct {
+		Message  string `json:"message"`
+		Dnsvigil struct {
+			Incident struct {
+				Severity string `json:"severity"`
+			} `json:"incident"`
+		} `json:"dnsvigil"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &inc); err != nil {
+		t.Fatal(err)
+	}
+	if s := inc.Dnsvigil.Incident.Severity; s != "high" && s != "critical" {
+		t.Errorf("incident severity %q, want high or critical", s)
+	}
+	for _, want := range []string{"svcupd.exe", "203.0.113.99", "DNS traffic to it followed"} {
+		if !strings.Contains(inc.Message, want) {
+			t.Errorf("incident summary lacks %q: %s", want, inc.Message)
+		}
+	}
+}
