@@ -237,3 +237,16 @@ func TestSysmonTamperIncident(t *testing.T) {
 		}
 	}
 }
+
+// A dnsmasq query log (log-queries) is recognised from its content and
+// decoded: the iodine tunnel through dnsmasq in the korving sample.
+func TestScanDnsmasqLog(t *testing.T) {
+	file := testutil.SharedData(t, "korving-iodine-dnsmasq/dnsmasq.log")
+	var out, errb bytes.Buffer
+	if code := run([]string{"scan", "--format", "json", file}, nil, &out, &errb); code == exitError {
+		t.Fatalf("exit %d; stderr:\n%s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "(dnsmasq): 21 events, 0 records skipped") {
+		t.Errorf("the log was not read as dnsmasq with its 21 queries:\n%s", errb.String())
+	}
+}

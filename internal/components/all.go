@@ -14,6 +14,7 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/input"
 	"github.com/dnsvigil/dnsvigil/internal/input/defender"
 	"github.com/dnsvigil/dnsvigil/internal/input/pcap"
+	"github.com/dnsvigil/dnsvigil/internal/input/querylog"
 	"github.com/dnsvigil/dnsvigil/internal/input/sysmon"
 	"github.com/dnsvigil/dnsvigil/internal/input/zeek"
 	"github.com/dnsvigil/dnsvigil/internal/pipeline"
@@ -24,6 +25,7 @@ func Formats() []input.Format {
 	formats := []input.Format{
 		pcap.Format(),
 		zeek.Format(),
+		querylog.Format(),
 	}
 	formats = append(formats, sysmon.Formats()...)
 	return append(formats, defender.Formats()...)

@@ -65,6 +65,11 @@ type Options struct {
 	// MaxLineBytes caps one line of a text input; a longer line is a
 	// RecordError and is skipped.
 	MaxLineBytes int
+	// Reference is a time near the input's end, for formats whose
+	// timestamps lack the year (syslog): the file's modification time, or
+	// the start of the run for standard input. The pipeline sets it;
+	// decoders never read the clock themselves.
+	Reference time.Time
 	// HeaderOnly asks decoders to skip DNS resource records (answers,
 	// authority, additional) and decode only header and question, because
 	// no detector of the run reads records. It roughly halves the cost of

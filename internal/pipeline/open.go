@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/dnsvigil/dnsvigil/internal/input"
 )
@@ -225,6 +226,7 @@ func (op *Opener) Open(p Path) (*Opened, error) {
 		}
 		opts := op.Options
 		opts.Name = name
+		opts.Reference = reference(p)
 		d, err := fm.Open(br, opts)
 		if err != nil {
 			o.Close()
@@ -239,4 +241,16 @@ func (op *Opener) Open(p Path) (*Opened, error) {
 		names[i] = fm.Name
 	}
 	return nil, fmt.Errorf("%s: %w: the first %d bytes match none of: %s", name, input.ErrUnknownFormat, len(head), strings.Join(names, ", "))
+}
+
+// reference is the time a format without years in its timestamps dates its
+// records against: the file's modification time, or now for standard input
+// and when the file cannot be examined.
+func reference(p Path) time.Time {
+	if p.Name != "-" {
+		if info, err := os.Stat(p.Name); err == nil {
+			return info.ModTime()
+		}
+	}
+	return time.Now()
 }
