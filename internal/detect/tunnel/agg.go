@@ -1,0 +1,252 @@
+package tunnel
+
+import (
+	"math"
+	"net/netip"
+	"strings"
+
+	"github.com/dnsvigil/dnsvigil/internal/event"
+	"github.com/dnsvigil/dnsvigil/internal/state"
+)
+
+// key identifies one channel candidate: who asked (host name, else client
+// address, plus the process basename when known) and the registrable domain
+// asked under. Strings are borrowed from the event for lookups and cloned on
+// insert.
+type key struct {
+	client netip.Addr // zero when host is set
+	host   string
+	proc   string
+	domain string
+}
+
+func cloneKey(k key) key {
+	k.host, k.proc, k.domain = strings.Clone(k.host), strings.Clone(k.proc), strings.Clone(k.domain)
+	return k
+}
+
+// device is the name the alert and its stable key use for the asker.
+func (k key) device() string {
+	if k.host != "" {
+		return k.host
+	}
+	return k.client.String()
+}
+
+// Sizes of the per-key and per-name state.
+const (
+	// Distinct subdomain counters are exact up to 64 values, then a
+	// 256-register sketch (about 6.5 % standard error).
+	distinctExact     = 64
+	distinctPrecision = 8
+	// maxScanned bounds the bytes of a subdomain analysed per event; a
+	// canonical name is at most 253 wire bytes, longer only with escapes.
+	maxScanned = 255
+	// encodedMinLabel is the shortest label that counts as encoded data.
+	encodedMinLabel = 16
+	// maxSampleLen bounds a sample name kept for evidence.
+	maxSampleLen = 300
+	// evalEvery: past min_queries a key is scored on every evalEvery-th
+	// query until it alerts.
+	evalEvery = 8
+)
+
+// nameRef locates a sample name in a key's arena.
+type nameRef struct{ off, n uint16 }
+
+// agg is what one tracked key gathered in the current bin. It is reset,
+// keeping its storage, when its slot changes hands.
+type agg struct {
+	first, last int64 // event time, Unix nanoseconds
+	queries     uint32
+	subBytes    uint64 // subdomain bytes, dots included
+	nameBytes   uint64
+	labels      uint32 // subdomain labels
+	digits      uint32
+	chars       uint32 // subdomain bytes that are not dots
+	maxLabel    uint32
+	entropy     float64 // sum of per-name entropies, bits per byte
+	encoded     uint32
+	txt, null   uint32
+	cname, mx   uint32
+	otherType   uint32 // private-use, unassigned or rare types
+	responses   uint32
+	nxdomain    uint32
+	answered    uint32 // responses with answer records decoded
+	ttl0        uint32 // of answered, those with an answer TTL of 0
+	distinct    state.Distinct
+	arena       []byte
+	samples     [maxSampleNames]nameRef
+	nsamples    uint8
+	alerted     bool
+	allowCheck  bool  // an allowed domain may cover names of this key
+	sev         uint8 // severity emitted, when alerted
+}
+
+func newAgg() agg {
+	d, _ := state.MakeDistinct(distinctExact, distinctPrecision) // constant, valid sizes
+	return agg{distinct: d}
+}
+
+// reset prepares a for a new key, keeping its storage.
+func (a *agg) reset() {
+	dist, arena := a.distinct, a.arena[:0]
+	dist.Reset()
+	*a = agg{distinct: dist, arena: arena, first: math.MaxInt64, last: math.MinInt64}
+}
+
+// nameStats are the features of one query name's subdomain part.
+type nameStats struct {
+	labels, maxLabel, digits, chars int
+	entropy                         float64
+	encoded                         bool
+}
+
+// tables holds c*log2(c) and log2(c) for the byte counts of one scanned
+// subdomain, so entropy needs no logarithm per event.
+type tables struct {
+	clog, log2 [maxScanned + 1]float64
+}
+
+func newTables() *tables {
+	t := &tables{}
+	for c := 1; c <= maxScanned; c++ {
+		t.log2[c] = math.Log2(float64(c))
+		t.clog[c] = float64(c) * t.log2[c]
+	}
+	return t
+}
+
+// analyse computes the features of subdomain sub without allocating:
+// labels, longest label, digits, Shannon entropy of the byte frequencies
+// (dots excluded) and whether a long label is written only in an encoding
+// alphabet (hex, base32, base64, or escaped binary) with digits in it.
+func (t *tables) analyse(sub string) nameStats {
+	var st nameStats
+	var counts [256]uint8
+	sub = sub[:min(len(sub), maxScanned)]
+	st.labels = 1
+	run, runDigit, runAlpha := 0, false, true
+	endLabel := func() {
+		if run > st.maxLabel {
+			st.maxLabel = run
+		}
+		if run >= encodedMinLabel && runDigit && runAlpha {
+			st.encoded = true
+		}
+		run, runDigit, runAlpha = 0, false, true
+	}
+	for i := 0; i < len(sub); i++ {
+		c := sub[i]
+		if c == '.' && !escapedDot(sub, i) {
+			st.labels++
+			endLabel()
+			continue
+		}
+		run++
+		st.chars++
+		counts[c]++
+		switch {
+		case c >= '0' && c <= '9':
+			st.digits++
+			runDigit = true
+		case c >= 'a' && c <= 'z', c == '-', c == '_', c == '+', c == '/', c == '=', c == '\\':
+		default:
+			runAlpha = false
+		}
+	}
+	endLabel()
+	if st.chars > 1 {
+		sum := 0.0
+		for i := 0; i < len(sub); i++ {
+			if n := counts[sub[i]]; n > 0 {
+				sum += t.clog[n]
+				counts[sub[i]] = 0
+			}
+		}
+		st.entropy = t.log2[st.chars] - sum/float64(st.chars)
+	}
+	return st
+}
+
+// add folds one query into a.
+func (a *agg) add(t int64, sub string, nameLen int, st nameStats, h uint64, ev *event.Event) {
+	a.first, a.last = min(a.first, t), max(a.last, t)
+	a.queries++
+	a.subBytes += uint64(len(sub))
+	a.nameBytes += uint64(nameLen)
+	a.labels += uint32(st.labels)
+	a.digits += uint32(st.digits)
+	a.chars += uint32(st.chars)
+	a.maxLabel = max(a.maxLabel, uint32(st.maxLabel))
+	a.entropy += st.entropy
+	if st.encoded {
+		a.encoded++
+	}
+	a.distinct.Add(h)
+	switch qt := ev.DNS.QType; {
+	case qt == event.TypeTXT:
+		a.txt++
+	case qt == event.TypeNULL:
+		a.null++
+	case qt == event.TypeCNAME:
+		a.cname++
+	case qt == event.TypeMX:
+		a.mx++
+	case rareType(qt):
+		a.otherType++
+	}
+	if ev.DNS.HasResponse {
+		a.responses++
+		if ev.DNS.RCode == event.RcodeNXDomain {
+			a.nxdomain++
+		}
+		if len(ev.DNS.Answers) > 0 {
+			a.answered++
+			if ev.DNS.Answers[0].TTL == 0 {
+				a.ttl0++
+			}
+		}
+	}
+}
+
+// rareType reports query types an ordinary client almost never asks:
+// unassigned and private-use codes and obsolete data types. Common types
+// (A, AAAA, PTR, SRV, NS, SOA, HTTPS, SVCB, DS, DNSKEY, CAA, ANY, ...) are
+// not rare; TXT, NULL, CNAME and MX are counted on their own.
+func rareType(qt uint16) bool {
+	switch {
+	case qt >= 65280 && qt <= 65534: // private use
+		return true
+	case qt == 0, qt >= 3 && qt <= 4, qt >= 7 && qt <= 9, qt == 11, qt == 13, qt == 14, qt >= 17 && qt <= 27:
+		return true
+	case qt >= 66 && qt <= 98, qt >= 110 && qt <= 248: // unassigned
+		return true
+	}
+	return false
+}
+
+// addSample keeps name as evidence when there is room and it is new.
+func (a *agg) addSample(name string, limit int) {
+	if int(a.nsamples) >= limit {
+		return
+	}
+	name = name[:min(len(name), maxSampleLen)]
+	for _, r := range a.samples[:a.nsamples] {
+		if string(a.arena[r.off:r.off+r.n]) == name {
+			return
+		}
+	}
+	off := len(a.arena)
+	a.arena = append(a.arena, name...)
+	a.samples[a.nsamples] = nameRef{off: uint16(off), n: uint16(len(name))}
+	a.nsamples++
+}
+
+func (a *agg) sampleNames() []string {
+	out := make([]string, a.nsamples)
+	for i, r := range a.samples[:a.nsamples] {
+		out[i] = string(a.arena[r.off : r.off+r.n])
+	}
+	return out
+}

@@ -1,0 +1,248 @@
+// Package tunnel detects DNS tunnels and DNS command-and-control channels:
+// a client (and process) whose queries under one registrable domain look
+// like data carried in names. Tools such as iodine, dnscat2, dns2tcp and
+// DNSExfiltrator encode their payload in long, high-entropy, never-repeated
+// subdomains of a domain whose name server the adversary runs (ATT&CK
+// T1583.002), and often ask TXT, NULL, CNAME or MX to get room for the
+// answer. The alert maps to T1071.004 (Application Layer Protocol: DNS)
+// under detection strategy DET0862.
+//
+// How it scores: queries are grouped by key (host name, else client
+// address; the process basename when known; the registrable domain from
+// Enrich.Domain) in tumbling bins of event time that start at
+// t.UTC().Truncate(window). Each key keeps compact aggregates of the part
+// of the name left of the registrable domain: query count, distinct
+// subdomains (exact, then a HyperLogLog sketch), subdomain and name bytes,
+// labels, longest label, mean Shannon entropy of the byte frequencies, the
+// share of digits, the share of names with a long label in an encoding
+// alphabet, the query-type mix, and, when responses are seen, the NXDOMAIN
+// and TTL-0 shares. Once a key has min_queries queries it is scored (a
+// weighted sum of eight normalised features, 0 to 100, see formula) and the
+// first time its score reaches medium_score in a bin one alert is emitted,
+// at that query, with every feature's value and contribution and sample
+// names. Severity is high from high_score and rises a level when the
+// estimated unique subdomain bytes reach escalate_bytes; when the bin
+// closes with a higher severity than the alert had, an update is emitted
+// under the same stable key. Later bins may alert again under that key.
+//
+// Memory is bounded whatever the input: keys live in a Space-Saving
+// counter of max_keys entries per bin (a flood of one-off domains replaces
+// the keys with the fewest queries, counted as evictions, while a channel's
+// key, which has many, stays), and each key holds fixed-size counters, a
+// bounded distinct sketch and a few sample names. The event path does not
+// allocate once its key is tracked.
+//
+// False positives: services whose subdomains are hashed, encoded or
+// reversed by design: anti-virus and reputation lookups, DNS blocklists,
+// reverse lookups. The built-in list (benign.tsv) skips them, names
+// structured by protocol (service labels starting with '_', wpad, isatap)
+// are skipped, and users add domains with allow. CDN and telemetry names
+// with one short hashed label stay below the thresholds because label
+// length, encoding and query type carry most of the weight.
+package tunnel
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dnsvigil/dnsvigil/internal/detect"
+	"github.com/dnsvigil/dnsvigil/internal/event"
+	"github.com/dnsvigil/dnsvigil/internal/state"
+)
+
+// Rule identity.
+const (
+	RuleID   = "DNSV-TUN-001"
+	RuleName = "DNS tunnel"
+	// Name is the detector's name in configuration and counters.
+	Name = "tunnel"
+)
+
+// hashSeed fixes the hash of subdomains so distinct counts replay
+// identically.
+const hashSeed = 0x51ed270b27e5f1a3
+
+// Detector scores DNS query names per client, process and registrable
+// domain in tumbling event-time bins. Build it with New; it is not safe for
+// concurrent use.
+type Detector struct {
+	cfg     Config
+	win     *state.Tumbling
+	keys    *state.TopK[key]
+	aggs    []agg // by key slot id
+	allow   allowSet
+	tab     *tables
+	alerted []int32 // slot ids that alerted in the current bin
+
+	scored, allowed, shaped, noDomain, noSubdomain, unattributed, noTime, late, alerts, updates int64
+}
+
+// New returns a detector for cfg, which must pass Validate.
+func New(cfg Config) (*Detector, error) {
+	if errs := cfg.Validate(); len(errs) > 0 {
+		return nil, fmt.Errorf("new tunnel detector: %w", errors.Join(errs...))
+	}
+	var builtin []Allow
+	if cfg.UseBuiltinBenign {
+		var err error
+		if builtin, err = ParseBenign(BenignList); err != nil {
+			return nil, fmt.Errorf("new tunnel detector: %w", err)
+		}
+	}
+	win, err := state.NewTumbling(cfg.Window)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := state.NewTopK[key](cfg.MaxKeys, cloneKey)
+	if err != nil {
+		return nil, err
+	}
+	return &Detector{cfg: cfg, win: win, keys: keys, allow: newAllowSet(builtin, cfg.Allow), tab: newTables()}, nil
+}
+
+// Name implements detect.Detector.
+func (d *Detector) Name() string { return Name }
+
+// UsesRecords implements detect.RecordsUser: the TTL-0 share is read from
+// answers only when another detector has them decoded.
+func (d *Detector) UsesRecords() bool { return false }
+
+// Observe implements detect.Detector.
+func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
+	if ev.Kind != event.KindDNS || !ev.DNS.HasQuery && !ev.DNS.HasResponse {
+		return
+	}
+	name, dom := ev.DNS.QName, ev.Enrich.Domain
+	if dom == "" {
+		d.noDomain++
+		return
+	}
+	if len(name) <= len(dom)+1 || !under(name, dom) {
+		d.noSubdomain++
+		return
+	}
+	sub := name[:len(name)-len(dom)-1]
+	if skipByShape(sub) {
+		d.shaped++
+		return
+	}
+	k := key{host: ev.Host.Name, proc: baseName(ev.Process.Image), domain: dom}
+	if k.host == "" {
+		if k.client = ev.Client.Addr().Unmap(); !k.client.IsValid() {
+			d.unattributed++
+			return
+		}
+	}
+	if ev.Time.IsZero() {
+		d.noTime++
+		return
+	}
+	step := d.win.Observe(ev.Time)
+	if step.DidClose {
+		d.closeBin(step.Closed, emit)
+	}
+	if step.Late {
+		d.late++
+	}
+	d.scored++
+	s := d.keys.Add(k, 1)
+	if s.ID == len(d.aggs) {
+		d.aggs = append(d.aggs, newAgg())
+	}
+	a := &d.aggs[s.ID]
+	if s.New {
+		a.reset()
+		a.allowCheck = d.allow.mayCover(dom)
+	}
+	if a.allowCheck {
+		if _, ok := d.allow.match(name); ok {
+			d.allowed++
+			return
+		}
+	}
+	a.add(ev.Time.UnixNano(), sub, len(name), d.tab.analyse(sub), state.HashString(hashSeed, sub), ev)
+	a.addSample(name, d.cfg.SampleNames)
+	if a.alerted || int(a.queries) < d.cfg.MinQueries || (int(a.queries)-d.cfg.MinQueries)%evalEvery != 0 {
+		return
+	}
+	sc := a.score()
+	if sc.score < d.cfg.MediumScore {
+		return
+	}
+	a.alerted, a.sev = true, uint8(d.severity(sc))
+	d.alerted = append(d.alerted, int32(s.ID))
+	d.alerts++
+	bin, _ := d.win.Current()
+	emit(d.alert(k, a, sc, bin, ev, false))
+}
+
+// baseName returns the file name of a Windows or POSIX image path.
+func baseName(image string) string {
+	for i := len(image) - 1; i >= 0; i-- {
+		if image[i] == '/' || image[i] == '\\' {
+			return image[i+1:]
+		}
+	}
+	return image
+}
+
+// Advance implements detect.Detector: when now is at or past the end of the
+// current bin, the bin closes.
+func (d *Detector) Advance(now time.Time, emit detect.Emit) {
+	if b, ok := d.win.Advance(now); ok {
+		d.closeBin(b, emit)
+	}
+}
+
+// Flush implements detect.Detector: it closes the current bin.
+func (d *Detector) Flush(emit detect.Emit) {
+	if b, ok := d.win.Flush(); ok {
+		d.closeBin(b, emit)
+	}
+}
+
+// closeBin emits an update for each key that alerted in b and whose
+// severity rose since, then forgets every key.
+func (d *Detector) closeBin(b state.Bin, emit detect.Emit) {
+	for _, id := range d.alerted {
+		a := &d.aggs[id]
+		if !a.alerted {
+			continue // the slot changed hands after the alert
+		}
+		sc := a.score()
+		if sev := d.severity(sc); uint8(sev) > a.sev {
+			k, _, _ := d.keys.Entry(int(id))
+			a.sev = uint8(sev)
+			d.updates++
+			emit(d.alert(k, a, sc, b, nil, true))
+		}
+	}
+	d.alerted = d.alerted[:0]
+	d.keys.Reset()
+}
+
+// Counts implements detect.Counter.
+func (d *Detector) Counts() []detect.Stat {
+	return []detect.Stat{
+		{Name: "queries scored", Value: d.scored},
+		{Name: "queries allowed", Value: d.allowed},
+		{Name: "queries skipped by shape", Value: d.shaped},
+		{Name: "queries without domain", Value: d.noDomain},
+		{Name: "queries without subdomain", Value: d.noSubdomain},
+		{Name: "unattributed queries", Value: d.unattributed},
+		{Name: "queries without time", Value: d.noTime},
+		{Name: "late queries", Value: d.late},
+		{Name: "keys tracked", Value: int64(d.keys.Len())},
+		{Name: "keys evicted", Value: d.keys.Evictions()},
+		{Name: "bins closed", Value: d.win.Closed()},
+		{Name: "alerts", Value: d.alerts},
+		{Name: "alert updates", Value: d.updates},
+	}
+}
+
+var (
+	_ detect.Detector    = (*Detector)(nil)
+	_ detect.Counter     = (*Detector)(nil)
+	_ detect.RecordsUser = (*Detector)(nil)
+)
