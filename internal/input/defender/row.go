@@ -96,7 +96,8 @@ func colName(c col) string {
 // are appended to d.strs.
 func (d *Decoder) fill(ev *event.Event, r *row, t table) *fieldError {
 	ts, ok := parseTime(r.v[cTimestamp])
-	if !ok {
+	// The zero time (1/1/0001 0:00:00) is no event time either.
+	if !ok || ts.IsZero() {
 		if r.v[cTimestamp] == "" {
 			return &fieldError{reason: "missing timestamp"}
 		}
