@@ -170,6 +170,44 @@ func (d *Distinct) Count() uint64 {
 	return n
 }
 
+// Merge adds the values counted by o, which must have the same precision
+// (it panics otherwise: both come from one constructor call site). While
+// both are exact the union is exact.
+func (d *Distinct) Merge(o *Distinct) {
+	if d.p != o.p {
+		panic(fmt.Sprintf("merge distinct: precision %d into %d", o.p, d.p))
+	}
+	if !o.over {
+		for _, x := range o.inline[:min(o.n, distinctInline)] {
+			d.Add(x)
+		}
+		if o.extra != nil {
+			for _, x := range o.extra.spill {
+				d.Add(x)
+			}
+		}
+		return
+	}
+	if !d.over {
+		// Switch to the sketch with one of o's registers' worth of nothing:
+		// overflow needs a value, and any value of d itself adds nothing new.
+		if d.n > 0 {
+			d.overflow(d.inline[0])
+		} else {
+			if d.extra == nil {
+				d.extra = &distinctExtra{}
+			}
+			if d.extra.regs == nil {
+				d.extra.regs = make([]uint8, 1<<d.p)
+			}
+			d.over = true
+		}
+	}
+	for i, r := range o.extra.regs {
+		d.extra.regs[i] = max(d.extra.regs[i], r)
+	}
+}
+
 // Exact reports whether Count is exact (the exact capacity was never
 // exceeded since the last Reset).
 func (d *Distinct) Exact() bool { return !d.over }

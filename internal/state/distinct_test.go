@@ -154,3 +154,39 @@ func BenchmarkDistinctAdd(b *testing.B) {
 		})
 	}
 }
+
+func TestDistinctMerge(t *testing.T) {
+	tests := []struct {
+		name         string
+		a, b         int // values 0..a-1 in one, b/2..b/2+b-1 in the other
+		exact        bool
+		want, within int
+	}{
+		{name: "both exact, overlapping", a: 10, b: 10, exact: true, want: 15},
+		{name: "exact into empty", a: 0, b: 8, exact: true, want: 8},
+		{name: "union past the exact capacity", a: 40, b: 60, want: 90, within: 9},
+		{name: "sketch into exact", a: 5, b: 1000, want: 1000, within: 100},
+		{name: "sketch into empty", a: 0, b: 1000, want: 1000, within: 100},
+		{name: "both sketches", a: 2000, b: 2000, want: 3000, within: 300},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, _ := NewDistinct(64, 8)
+			b, _ := NewDistinct(64, 8)
+			for i := range tc.a {
+				a.Add(HashString(1, strconv.Itoa(i)))
+			}
+			for i := range tc.b {
+				b.Add(HashString(1, strconv.Itoa(tc.b/2+i)))
+			}
+			a.Merge(b)
+			got := int(a.Count())
+			if a.Exact() != tc.exact {
+				t.Errorf("Exact() = %v, want %v", a.Exact(), tc.exact)
+			}
+			if got < tc.want-tc.within || got > tc.want+tc.within {
+				t.Errorf("Count() = %d, want %d ± %d", got, tc.want, tc.within)
+			}
+		})
+	}
+}

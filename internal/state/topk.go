@@ -123,6 +123,12 @@ func (t *TopK[K]) Get(k K) (count, errBound uint64, ok bool) {
 	return t.buckets[t.nodes[id].bucket].count, t.nodes[id].err, true
 }
 
+// Lookup returns the id of k, if k is tracked.
+func (t *TopK[K]) Lookup(k K) (id int, ok bool) {
+	id, _ = t.idx.find(k)
+	return id, id >= 0
+}
+
 // Entry returns the key, count and error bound held by id, which must be
 // below Len.
 func (t *TopK[K]) Entry(id int) (k K, count, errBound uint64) {
