@@ -8,6 +8,7 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/detect"
 	"github.com/dnsvigil/dnsvigil/internal/detect/configchange"
 	"github.com/dnsvigil/dnsvigil/internal/detect/resolver"
+	"github.com/dnsvigil/dnsvigil/internal/detect/tunnel"
 	"github.com/dnsvigil/dnsvigil/internal/detect/volume"
 	"github.com/dnsvigil/dnsvigil/internal/dnsname"
 	"github.com/dnsvigil/dnsvigil/internal/enrich"
@@ -59,7 +60,11 @@ func Build(cfg Config) (Built, error) {
 	if err != nil {
 		return Built{}, err
 	}
-	dets := []detect.Detector{res, vol, cfgc}
+	tun, err := tunnel.New(cfg.Detectors.Tunnel)
+	if err != nil {
+		return Built{}, err
+	}
+	dets := []detect.Detector{res, vol, cfgc, tun}
 	opts := cfg.InputOptions()
 	opts.HeaderOnly = !detect.AnyUsesRecords(dets)
 	return Built{

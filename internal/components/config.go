@@ -9,6 +9,7 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/config"
 	"github.com/dnsvigil/dnsvigil/internal/detect/configchange"
 	"github.com/dnsvigil/dnsvigil/internal/detect/resolver"
+	"github.com/dnsvigil/dnsvigil/internal/detect/tunnel"
 	"github.com/dnsvigil/dnsvigil/internal/detect/volume"
 	"github.com/dnsvigil/dnsvigil/internal/incident"
 	"github.com/dnsvigil/dnsvigil/internal/input"
@@ -48,6 +49,7 @@ type DetectorsConfig struct {
 	Resolver     resolver.Config     `yaml:"resolver"`
 	Volume       volume.Config       `yaml:"volume"`
 	ConfigChange configchange.Config `yaml:"configchange"`
+	Tunnel       tunnel.Config       `yaml:"tunnel"`
 }
 
 // maxReorder caps input.reorder_max: the buffer's slot table is allocated
@@ -71,6 +73,7 @@ func DefaultConfig() Config {
 			Resolver:     resolver.DefaultConfig(),
 			Volume:       volume.DefaultConfig(),
 			ConfigChange: configchange.DefaultConfig(),
+			Tunnel:       tunnel.DefaultConfig(),
 		},
 		Incidents: incident.DefaultConfig(),
 	}
@@ -118,6 +121,7 @@ func (c Config) Validate() []error {
 	errs = append(errs, c.Detectors.Resolver.Validate()...)
 	errs = append(errs, prefixed("detectors.volume", c.Detectors.Volume.Validate())...)
 	errs = append(errs, c.Detectors.ConfigChange.Validate()...)
+	errs = append(errs, c.Detectors.Tunnel.Validate()...)
 	errs = append(errs, c.Incidents.Validate()...)
 	return errs
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/detect/configchange"
 
 	"github.com/dnsvigil/dnsvigil/internal/detect/resolver"
+	"github.com/dnsvigil/dnsvigil/internal/detect/tunnel"
 	"github.com/dnsvigil/dnsvigil/internal/detect/volume"
 	"github.com/dnsvigil/dnsvigil/internal/incident"
 )
@@ -54,6 +55,7 @@ func DefaultYAML() []byte {
 	section(&b, "resolver", resolver.ExampleConfig)
 	section(&b, "volume", volume.ExampleConfig)
 	section(&b, "configchange", configchange.ExampleConfig)
+	section(&b, "tunnel", tunnel.ExampleConfig)
 	b.WriteString("# Incidents (dnsvigil scan --incidents): the alerts of one host, grouped.\n")
 	b.WriteString("incidents:\n")
 	indent(&b, incident.ExampleConfig)

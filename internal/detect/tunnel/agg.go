@@ -43,7 +43,7 @@ const (
 	// canonical name is at most 253 wire bytes, longer only with escapes.
 	maxScanned = 255
 	// encodedMinLabel is the shortest label that counts as encoded data.
-	encodedMinLabel = 16
+	encodedMinLabel = 17
 	// maxSampleLen bounds a sample name kept for evidence.
 	maxSampleLen = 300
 	// evalEvery: past min_queries a key is scored on every evalEvery-th
@@ -54,45 +54,92 @@ const (
 // nameRef locates a sample name in a key's arena.
 type nameRef struct{ off, n uint16 }
 
+// sums are the additive aggregates of a key in one bin. They are kept as
+// floats so that the previous bin's sums can be weighed into a sliding
+// window (see merge).
+type sums struct {
+	first, last int64 // event time, Unix nanoseconds
+	queries     float64
+	subBytes    float64 // subdomain bytes, dots included
+	nameBytes   float64
+	labels      float64 // subdomain labels
+	digits      float64
+	chars       float64 // subdomain bytes that are not dots
+	entropy     float64 // sum of per-name entropies, bits per byte
+	encoded     float64
+	hashed      float64 // names shaped like a hash lookup
+	txt, null   float64
+	cname, mx   float64
+	otherType   float64 // private-use, unassigned or rare types
+	responses   float64
+	nxdomain    float64
+	sized       float64 // responses whose message sizes are known
+	answerBytes float64 // response size minus query size, over sized
+	answered    float64 // responses with answer records decoded
+	lowTTL      float64 // of answered, those with a first answer TTL <= lowTTL
+	gaps        float64 // intervals between consecutive queries
+	gapSum      float64 // seconds
+	gapSq       float64 // seconds squared
+	distinct    float64 // distinct subdomains, set when the bin closes
+	maxLabel    float64 // not additive: the larger of the merged values
+}
+
+// merge adds w times o to s (0 < w <= 1), the previous bin's share of a
+// sliding window.
+func (s *sums) merge(o *sums, w float64) {
+	s.first, s.last = min(s.first, o.first), max(s.last, o.last)
+	s.queries += w * o.queries
+	s.subBytes += w * o.subBytes
+	s.nameBytes += w * o.nameBytes
+	s.labels += w * o.labels
+	s.digits += w * o.digits
+	s.chars += w * o.chars
+	s.entropy += w * o.entropy
+	s.encoded += w * o.encoded
+	s.hashed += w * o.hashed
+	s.txt += w * o.txt
+	s.null += w * o.null
+	s.cname += w * o.cname
+	s.mx += w * o.mx
+	s.otherType += w * o.otherType
+	s.responses += w * o.responses
+	s.nxdomain += w * o.nxdomain
+	s.sized += w * o.sized
+	s.answerBytes += w * o.answerBytes
+	s.answered += w * o.answered
+	s.lowTTL += w * o.lowTTL
+	s.gaps += w * o.gaps
+	s.gapSum += w * o.gapSum
+	s.gapSq += w * o.gapSq
+	s.distinct += w * o.distinct
+	s.maxLabel = max(s.maxLabel, o.maxLabel)
+}
+
 // agg is what one tracked key gathered in the current bin. It is reset,
 // keeping its storage, when its slot changes hands.
 type agg struct {
-	first, last int64 // event time, Unix nanoseconds
-	queries     uint32
-	subBytes    uint64 // subdomain bytes, dots included
-	nameBytes   uint64
-	labels      uint32 // subdomain labels
-	digits      uint32
-	chars       uint32 // subdomain bytes that are not dots
-	maxLabel    uint32
-	entropy     float64 // sum of per-name entropies, bits per byte
-	encoded     uint32
-	txt, null   uint32
-	cname, mx   uint32
-	otherType   uint32 // private-use, unassigned or rare types
-	responses   uint32
-	nxdomain    uint32
-	answered    uint32 // responses with answer records decoded
-	ttl0        uint32 // of answered, those with an answer TTL of 0
-	distinct    state.Distinct
+	sums
+	distinctSet state.Distinct
 	arena       []byte
 	samples     [maxSampleNames]nameRef
 	nsamples    uint8
 	alerted     bool
 	allowCheck  bool  // an allowed domain may cover names of this key
 	sev         uint8 // severity emitted, when alerted
+	prev        int32 // the key's slot in the previous bin, or -1
+	nextEval    float64
 }
 
 func newAgg() agg {
 	d, _ := state.MakeDistinct(distinctExact, distinctPrecision) // constant, valid sizes
-	return agg{distinct: d}
+	return agg{distinctSet: d}
 }
 
 // reset prepares a for a new key, keeping its storage.
 func (a *agg) reset() {
-	dist, arena := a.distinct, a.arena[:0]
+	dist, arena := a.distinctSet, a.arena[:0]
 	dist.Reset()
-	*a = agg{distinct: dist, arena: arena, first: math.MaxInt64, last: math.MinInt64}
+	*a = agg{sums: sums{first: math.MaxInt64, last: math.MinInt64}, distinctSet: dist, arena: arena, prev: -1}
 }
 
 // nameStats are the features of one query name's subdomain part.
@@ -100,6 +147,9 @@ type nameStats struct {
 	labels, maxLabel, digits, chars int
 	entropy                         float64
 	encoded                         bool
+	// hashed: the longest label is hexadecimal of a hash's length (MD5 32,
+	// SHA-1 40, SHA-256 64) and no other label is long.
+	hashed bool
 }
 
 // tables holds c*log2(c) and log2(c) for the byte counts of one scanned
@@ -126,15 +176,20 @@ func (t *tables) analyse(sub string) nameStats {
 	var counts [256]uint8
 	sub = sub[:min(len(sub), maxScanned)]
 	st.labels = 1
-	run, runDigit, runAlpha := 0, false, true
+	run, runDigit, runAlpha, runHex := 0, false, true, true
+	longHex, long := false, 0
 	endLabel := func() {
 		if run > st.maxLabel {
 			st.maxLabel = run
+			longHex = runHex
 		}
-		if run >= encodedMinLabel && runDigit && runAlpha {
-			st.encoded = true
+		if run >= encodedMinLabel {
+			long++
+			if runDigit && runAlpha {
+				st.encoded = true
+			}
 		}
-		run, runDigit, runAlpha = 0, false, true
+		run, runDigit, runAlpha, runHex = 0, false, true, true
 	}
 	for i := 0; i < len(sub); i++ {
 		c := sub[i]
@@ -150,12 +205,15 @@ func (t *tables) analyse(sub string) nameStats {
 		case c >= '0' && c <= '9':
 			st.digits++
 			runDigit = true
-		case c >= 'a' && c <= 'z', c == '-', c == '_', c == '+', c == '/', c == '=', c == '\\':
+		case c >= 'a' && c <= 'f':
+		case c >= 'g' && c <= 'z', c == '-', c == '_', c == '+', c == '/', c == '=', c == '\\':
+			runHex = false
 		default:
-			runAlpha = false
+			runAlpha, runHex = false, false
 		}
 	}
 	endLabel()
+	st.hashed = long == 1 && longHex && (st.maxLabel == 32 || st.maxLabel == 40 || st.maxLabel == 64)
 	if st.chars > 1 {
 		sum := 0.0
 		for i := 0; i < len(sub); i++ {
@@ -169,21 +227,35 @@ func (t *tables) analyse(sub string) nameStats {
 	return st
 }
 
+// lowTTL is the answer TTL, in seconds, at or below which an answer counts
+// as uncacheable: tunnels answer every name once and set TTL 0 or 1 so that
+// no resolver cache stands between them and the client.
+const lowTTL = 1
+
 // add folds one query into a.
 func (a *agg) add(t int64, sub string, nameLen int, st nameStats, h uint64, ev *event.Event) {
+	if a.queries > 0 && t >= a.last {
+		gap := float64(t-a.last) / 1e9
+		a.gaps++
+		a.gapSum += gap
+		a.gapSq += gap * gap
+	}
 	a.first, a.last = min(a.first, t), max(a.last, t)
 	a.queries++
-	a.subBytes += uint64(len(sub))
-	a.nameBytes += uint64(nameLen)
-	a.labels += uint32(st.labels)
-	a.digits += uint32(st.digits)
-	a.chars += uint32(st.chars)
-	a.maxLabel = max(a.maxLabel, uint32(st.maxLabel))
+	a.subBytes += float64(len(sub))
+	a.nameBytes += float64(nameLen)
+	a.labels += float64(st.labels)
+	a.digits += float64(st.digits)
+	a.chars += float64(st.chars)
+	a.maxLabel = max(a.maxLabel, float64(st.maxLabel))
 	a.entropy += st.entropy
 	if st.encoded {
 		a.encoded++
 	}
-	a.distinct.Add(h)
+	if st.hashed {
+		a.hashed++
+	}
+	a.distinctSet.Add(h)
 	switch qt := ev.DNS.QType; {
 	case qt == event.TypeTXT:
 		a.txt++
@@ -201,10 +273,14 @@ func (a *agg) add(t int64, sub string, nameLen int, st nameStats, h uint64, ev *
 		if ev.DNS.RCode == event.RcodeNXDomain {
 			a.nxdomain++
 		}
+		if ev.DNS.ResponseSize > 0 && ev.DNS.QuerySize > 0 {
+			a.sized++
+			a.answerBytes += float64(max(ev.DNS.ResponseSize-ev.DNS.QuerySize, 0))
+		}
 		if len(ev.DNS.Answers) > 0 {
 			a.answered++
-			if ev.DNS.Answers[0].TTL == 0 {
-				a.ttl0++
+			if ev.DNS.Answers[0].TTL <= lowTTL {
+				a.lowTTL++
 			}
 		}
 	}

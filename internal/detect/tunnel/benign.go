@@ -100,15 +100,40 @@ func escapedDot(name string, i int) bool {
 }
 
 // skipByShape reports subdomains (or names) that are structured by protocol
-// rather than by data: service labels (_ldap._tcp, _msdcs, _domainkey) and
-// the proxy and tunnel autodiscovery names wpad and isatap.
+// rather than by data: service labels (_ldap._tcp, _msdcs, _domainkey,
+// _acme-challenge) and the proxy and tunnel autodiscovery names wpad and
+// isatap. A service label is an underscore and at most maxServiceLabel
+// letters, digits and hyphens; a long label that merely starts with an
+// underscore is data (base64url starts one label in 64 that way).
 func skipByShape(name string) bool {
-	if name == "" || name[0] == '_' {
-		return name != ""
+	first, rest, _ := strings.Cut(name, ".")
+	if first == "wpad" || first == "isatap" {
+		return true
 	}
-	first := name
-	if i := strings.IndexByte(name, '.'); i >= 0 {
-		first = name[:i]
+	for label := first; ; {
+		if isServiceLabel(label) {
+			return true
+		}
+		if rest == "" {
+			return false
+		}
+		label, rest, _ = strings.Cut(rest, ".")
 	}
-	return first == "wpad" || first == "isatap" || strings.Contains(name, "._")
+}
+
+// maxServiceLabel bounds the length of a service label after its
+// underscore (_github-challenge-org is 20).
+const maxServiceLabel = 24
+
+func isServiceLabel(l string) bool {
+	if len(l) < 2 || l[0] != '_' || len(l) > maxServiceLabel+1 {
+		return false
+	}
+	for i := 1; i < len(l); i++ {
+		c := l[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

@@ -11,6 +11,11 @@ type Config struct {
 	// Window is the width of the tumbling event-time bins features are
 	// aggregated in. Default 5m.
 	Window time.Duration `yaml:"window"`
+	// SlowWindow is the horizon of the slow-channel check: keys whose names
+	// look like carried data but that send fewer than MinQueries queries in
+	// a window are accumulated across bins for this long, and scored once
+	// they reach MinQueries. 0 turns it off. Default 1h.
+	SlowWindow time.Duration `yaml:"slow_window"`
 	// MinQueries is how many queries with a subdomain a key needs in one bin
 	// before it is scored: a handful of odd names is not a channel.
 	// Default 10.
@@ -61,6 +66,7 @@ const (
 func DefaultConfig() Config {
 	return Config{
 		Window:           5 * time.Minute,
+		SlowWindow:       time.Hour,
 		MinQueries:       10,
 		MediumScore:      50,
 		HighScore:        70,
@@ -80,6 +86,9 @@ func (c Config) Validate() []error {
 	}
 	if c.Window <= 0 || c.Window > maxWindow {
 		bad("window", "must be positive and at most %v, got %v", maxWindow, c.Window)
+	}
+	if c.SlowWindow < 0 || c.SlowWindow != 0 && c.Window > 0 && c.Window <= maxWindow && (c.SlowWindow < c.Window || c.SlowWindow > maxWindow) {
+		bad("slow_window", "must be 0 (off) or between window (%v) and %v, got %v", c.Window, maxWindow, c.SlowWindow)
 	}
 	if c.MinQueries < 1 || c.MinQueries > maxMinQueries {
 		bad("min_queries", "must be between 1 and %d, got %d", maxMinQueries, c.MinQueries)

@@ -42,6 +42,10 @@ func TestValidate(t *testing.T) {
 			"detectors.tunnel.max_keys: must be between 1 and 10000000, got 0",
 			"detectors.tunnel.sample_names: must be between 0 and 10, got 11",
 		}},
+		{name: "slow_window is off or at least one window", edit: func(c *Config) { c.SlowWindow = time.Minute }, want: []string{
+			"detectors.tunnel.slow_window: must be 0 (off) or between window (5m0s) and 24h0m0s, got 1m0s",
+		}},
+		{name: "slow_window off", edit: func(c *Config) { c.SlowWindow = 0 }},
 		{name: "allowed domains need a plain name and a reason", edit: func(c *Config) {
 			c.Allow = []Allow{
 				{Domain: "lookup.av.example", Reason: "vendor reputation"},
@@ -151,7 +155,10 @@ func TestAnalyse(t *testing.T) {
 		{"www", nameStats{labels: 1, maxLabel: 3, chars: 3}},
 		{"ab", nameStats{labels: 1, maxLabel: 2, chars: 2, entropy: 1}},
 		{"abcd.ab", nameStats{labels: 2, maxLabel: 4, chars: 6, entropy: 1.92}},
-		{"0123456789abcdef", nameStats{labels: 1, maxLabel: 16, chars: 16, digits: 10, entropy: 4, encoded: true}},
+		// A 16-character token (64 bits, common in CDN names) is not data;
+		// one more character is.
+		{"0123456789abcdef", nameStats{labels: 1, maxLabel: 16, chars: 16, digits: 10, entropy: 4}},
+		{"0123456789abcdef0", nameStats{labels: 1, maxLabel: 17, chars: 17, digits: 11, entropy: 3.97, encoded: true}},
 		{"abcdefghijklmnop", nameStats{labels: 1, maxLabel: 16, chars: 16, entropy: 4}},
 		{`a\.b`, nameStats{labels: 1, maxLabel: 4, chars: 4, entropy: 2}},
 	}

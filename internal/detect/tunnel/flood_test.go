@@ -105,7 +105,7 @@ func TestFlood(t *testing.T) {
 			t.Errorf("sample name %q was not copied from the event", name)
 		}
 	}
-	q, _ := alerts[0].Get("queries")
+	q, _ := alerts[0].Get("queries_this_bin")
 	if q.(int64) != int64(cfg.MinQueries) {
 		t.Errorf("alert at query %v, want at the crossing (%d)", q, cfg.MinQueries)
 	}

@@ -25,10 +25,19 @@ func (d *Detector) severity(s scored) alert.Severity {
 	return sev
 }
 
+// alertKind says why an alert is emitted.
+type alertKind uint8
+
+const (
+	kindFirst  alertKind = iota // the key crossed medium_score in its window
+	kindUpdate                  // the bin closed with a higher severity
+	kindSlow                    // a slow channel crossed over slow_window
+)
+
 // alert builds the alert for key k, which may borrow the event's strings.
 // ev is the query that crossed the threshold, or nil for an update at the
 // end of the bin.
-func (d *Detector) alert(k key, a *agg, s scored, b state.Bin, ev *event.Event, update bool) *alert.Alert {
+func (d *Detector) alert(k key, a *agg, m *sums, w float64, s scored, b state.Bin, ev *event.Event, kind alertKind) *alert.Alert {
 	k = cloneKey(k)
 	device := k.device()
 	out := &alert.Alert{
@@ -39,8 +48,8 @@ func (d *Detector) alert(k key, a *agg, s scored, b state.Bin, ev *event.Event, 
 		Technique: alert.TechniqueDNSTunnel,
 		Strategy:  alert.StrategyDNSServer,
 		Time:      b.End,
-		FirstSeen: unixTime(a.first),
-		LastSeen:  unixTime(a.last),
+		FirstSeen: unixTime(m.first),
+		LastSeen:  unixTime(m.last),
 		Host:      k.host,
 		Process:   k.proc,
 		Client:    k.client,
@@ -58,67 +67,91 @@ func (d *Detector) alert(k key, a *agg, s scored, b state.Bin, ev *event.Event, 
 			out.User = strings.Clone(ev.Host.User)
 		}
 	}
-	out.Summary = d.summary(device, k, a, s, update)
-	out.Evidence = d.evidence(a, s, b, update)
+	out.Summary = d.summary(device, k, s, kind)
+	out.Evidence = d.evidence(a, m, w, s, b, kind)
 	return out
 }
 
-func (d *Detector) summary(device string, k key, a *agg, s scored, update bool) string {
+func (d *Detector) summary(device string, k key, s scored, kind alertKind) string {
 	var b strings.Builder
 	b.WriteString(device)
 	if k.proc != "" {
 		fmt.Fprintf(&b, " (%s)", k.proc)
 	}
-	fmt.Fprintf(&b, " sent %d queries with %d distinct subdomains of %s that look like encoded data (score %.0f of 100, about %d unique bytes in names)",
-		a.queries, min(s.distinct, uint64(a.queries)), k.domain, s.score, s.uniqueBytes)
-	if update {
+	span := d.cfg.Window
+	if kind == kindSlow {
+		span = d.cfg.SlowWindow
+	}
+	fmt.Fprintf(&b, " sent %.0f queries with %.0f distinct subdomains of %s within %v that look like data carried in names (score %.0f of 100, about %d unique bytes in names)",
+		s.queries, s.distinct, k.domain, span, s.score, s.uniqueBytes)
+	switch kind {
+	case kindUpdate:
 		b.WriteString("; severity rose by the end of the window")
+	case kindSlow:
+		b.WriteString("; a slow channel, below min_queries in every window")
 	}
 	return b.String()
 }
 
-func (d *Detector) evidence(a *agg, s scored, b state.Bin, update bool) []alert.Field {
-	n := float64(a.queries)
+func (d *Detector) evidence(a *agg, m *sums, w float64, s scored, b state.Bin, kind alertKind) []alert.Field {
+	n := m.queries
 	ev := []alert.Field{
 		{Name: "score", Value: round2(s.score)},
+		{Name: "score_before_cap", Value: round2(s.uncapped)},
 		{Name: "medium_score", Value: d.cfg.MediumScore},
 		{Name: "high_score", Value: d.cfg.HighScore},
-		{Name: "queries", Value: int64(a.queries)},
-		{Name: "distinct_subdomains", Value: int64(min(s.distinct, uint64(a.queries)))},
+		{Name: "queries", Value: round2(n)},
+		{Name: "distinct_subdomains", Value: round2(s.distinct)},
 		{Name: "unique_bytes_estimated", Value: s.uniqueBytes},
 		{Name: "escalate_bytes", Value: d.cfg.EscalateBytes},
 	}
 	f := formula()
 	for i := range f {
-		ev = append(ev, alert.Field{Name: f[i].name, Value: round2(s.values[i])})
+		if s.available[i] {
+			ev = append(ev, alert.Field{Name: f[i].name, Value: round2(s.values[i])})
+		}
 	}
 	for i := range f {
-		ev = append(ev, alert.Field{Name: "contribution_" + f[i].name, Value: round2(s.contrib[i])})
+		if s.available[i] {
+			ev = append(ev, alert.Field{Name: "contribution_" + f[i].name, Value: round2(s.contrib[i])})
+		}
+	}
+	if s.hashLike {
+		ev = append(ev, alert.Field{Name: "hash_lookup_damping", Value: hashDamping})
 	}
 	ev = append(ev,
-		alert.Field{Name: "mean_name_length", Value: round2(float64(a.nameBytes) / n)},
-		alert.Field{Name: "mean_labels", Value: round2(float64(a.labels) / n)},
-		alert.Field{Name: "qtype_txt", Value: int64(a.txt)},
-		alert.Field{Name: "qtype_null", Value: int64(a.null)},
-		alert.Field{Name: "qtype_cname", Value: int64(a.cname)},
-		alert.Field{Name: "qtype_mx", Value: int64(a.mx)},
-		alert.Field{Name: "qtype_rare", Value: int64(a.otherType)},
-		alert.Field{Name: "responses", Value: int64(a.responses)},
+		alert.Field{Name: "mean_name_length", Value: round2(m.nameBytes / n)},
+		alert.Field{Name: "mean_labels", Value: round2(m.labels / n)},
+		alert.Field{Name: "qtype_txt", Value: round2(m.txt)},
+		alert.Field{Name: "qtype_null", Value: round2(m.null)},
+		alert.Field{Name: "qtype_cname", Value: round2(m.cname)},
+		alert.Field{Name: "qtype_mx", Value: round2(m.mx)},
+		alert.Field{Name: "qtype_rare", Value: round2(m.otherType)},
+		alert.Field{Name: "responses", Value: round2(m.responses)},
 		alert.Field{Name: "window", Value: d.cfg.Window.String()},
-		alert.Field{Name: "window_start", Value: b.Start},
-		alert.Field{Name: "window_end", Value: b.End},
-		alert.Field{Name: "first_seen", Value: unixTime(a.first)},
-		alert.Field{Name: "last_seen", Value: unixTime(a.last)},
+		alert.Field{Name: "bin_start", Value: b.Start},
+		alert.Field{Name: "bin_end", Value: b.End},
+		alert.Field{Name: "queries_this_bin", Value: int64(a.queries)},
+	)
+	if w > 0 {
+		ev = append(ev,
+			alert.Field{Name: "previous_bin_weight", Value: round2(w)},
+			alert.Field{Name: "distinct_subdomains_previous_bin", Value: round2(d.prevSums[a.prev].distinct)},
+		)
+	}
+	ev = append(ev,
+		alert.Field{Name: "first_seen", Value: unixTime(m.first)},
+		alert.Field{Name: "last_seen", Value: unixTime(m.last)},
 		alert.Field{Name: "sample_names", Value: alert.Names(a.sampleNames())},
 	)
-	if a.answered > 0 {
-		ev = append(ev, alert.Field{Name: "ttl0_share", Value: round2(float64(a.ttl0) / float64(a.answered))})
-	}
-	if !a.distinct.Exact() {
+	if !a.distinctSet.Exact() {
 		ev = append(ev, alert.Field{Name: "distinct_estimated", Value: true})
 	}
-	if update {
+	switch kind {
+	case kindUpdate:
 		ev = append(ev, alert.Field{Name: "update", Value: true})
+	case kindSlow:
+		ev = append(ev, alert.Field{Name: "slow_channel", Value: true}, alert.Field{Name: "slow_window", Value: d.cfg.SlowWindow.String()})
 	}
 	return ev
 }

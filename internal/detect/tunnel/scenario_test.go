@@ -25,6 +25,10 @@ type query struct {
 	qtype uint16
 	at    time.Duration // after t0
 	rcode uint16        // event.RcodeUnknown when no response
+	// Response details, when set: message sizes and the first answer's TTL
+	// (ttl < 0: no answer records).
+	qsize, rsize int
+	ttl          int
 }
 
 // scenario builds n queries from a generator called with the query index
@@ -34,7 +38,7 @@ func scenario(n int, step time.Duration, gen func(i int, r *rand.Rand) (string, 
 	out := make([]query, n)
 	for i := range out {
 		name, qt := gen(i, r)
-		out[i] = query{name: name, qtype: qt, at: time.Duration(i) * step, rcode: event.RcodeNoError}
+		out[i] = query{name: name, qtype: qt, at: time.Duration(i) * step, rcode: event.RcodeNoError, ttl: -1}
 	}
 	return out
 }
@@ -97,6 +101,10 @@ func run(t *testing.T, cfg Config, qs []query) []*alert.Alert {
 		ev.DNS.HasQuery = true
 		ev.DNS.QName, ev.DNS.QType, ev.DNS.RCode = q.name, q.qtype, q.rcode
 		ev.DNS.HasResponse = q.rcode != event.RcodeUnknown
+		ev.DNS.QuerySize, ev.DNS.ResponseSize = q.qsize, q.rsize
+		if q.ttl >= 0 {
+			ev.DNS.Answers = []event.RR{{Name: q.name, Type: q.qtype, TTL: uint32(q.ttl)}}
+		}
 		names.Enrich(&ev)
 		d.Observe(&ev, emit)
 	}

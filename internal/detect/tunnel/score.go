@@ -1,30 +1,51 @@
 package tunnel
 
+import "math"
+
 // A feature is one normalised signal of the score: its value is mapped
 // linearly from [lo, hi] onto [0, 1] (clamped) and multiplied by its weight.
-// The weights sum to 100, so the score runs from 0 to 100.
+// Core features describe the names and query types every input shows; their
+// weights sum to 80 and are scaled to 100. Supporting features (response
+// codes, answer sizes and TTLs, timing) are only seen in some telemetry and
+// only add to the score, up to their weight each, never lowering it when
+// absent or unremarkable:
+//
+//	score = min(100, 100/80 * sum_core(weight_i * x_i) + sum_support(weight_j * x_j))
+//	x = clamp((value - lo) / (hi - lo), 0, 1)
+//
+// The score is halved when the key looks like a hash lookup service (see
+// hashDamping).
 type feature struct {
-	name   string
-	weight float64
-	lo, hi float64
+	name    string
+	weight  float64
+	lo, hi  float64
+	support bool
 }
+
+// coreWeight is the sum of the core features' weights.
+const coreWeight = 80
 
 // formula is the score formula, in evidence order. The ranges come from
 // the tools' shapes: iodine, dnscat2, dns2tcp and DNSExfiltrator fill
-// labels of 30 to 63 encoded bytes (entropy 3.5 to 5 bits per byte) and
-// almost never repeat a name, while CDN and load-balancer names carry one
-// short token (8 to 12 bytes, entropy at most log2 of its length) and
-// browsing asks A, AAAA and HTTPS.
+// labels of 30 to 63 encoded bytes (entropy 3.5 to 5 bits per byte), almost
+// never repeat a name, ask TXT, NULL, CNAME or MX for room in the answer,
+// answer with large uncacheable records and poll at a steady pace, while
+// CDN and load-balancer names carry one short token (8 to 12 bytes, entropy
+// at most log2 of its length), browsing asks A, AAAA and HTTPS, answers are
+// small and cached, and people and pages query in bursts.
 func formula() [nFeatures]feature {
 	return [nFeatures]feature{
 		{name: "mean_subdomain_length", weight: 15, lo: 10, hi: 50},
-		{name: "max_label_length", weight: 10, lo: 20, hi: 50},
-		{name: "entropy", weight: 15, lo: 2.5, hi: 4.0},
+		{name: "max_label_length", weight: 5, lo: 20, hi: 50},
+		{name: "entropy", weight: 10, lo: 2.5, hi: 4.0},
 		{name: "unique_share", weight: 15, lo: 0.5, hi: 0.9},
 		{name: "encoded_share", weight: 15, lo: 0, hi: 1},
-		{name: "tunnel_type_share", weight: 20, lo: 0, hi: 1},
+		{name: "tunnel_type_share", weight: 15, lo: 0, hi: 1},
 		{name: "digit_share", weight: 5, lo: 0, hi: 0.25},
-		{name: "nxdomain_share", weight: 5, lo: 0, hi: 1},
+		{name: "nxdomain_share", weight: 5, lo: 0, hi: 1, support: true},
+		{name: "mean_answer_bytes", weight: 5, lo: 60, hi: 250, support: true},
+		{name: "low_ttl_share", weight: 5, lo: 0, hi: 1, support: true},
+		{name: "interval_regularity", weight: 5, lo: 0.3, hi: 0.8, support: true},
 	}
 }
 
@@ -38,43 +59,96 @@ const (
 	fType
 	fDigits
 	fNX
+	fAnswer
+	fTTL
+	fRegular
 	nFeatures
+)
+
+// hashShare is the share of hash-shaped names (one long hexadecimal label
+// of 32, 40 or 64 characters) from which a key is taken for a reputation
+// lookup service (anti-virus, malware hash registries) rather than a
+// channel, and its score is multiplied by hashDamping. Such a channel
+// would carry at most one hash's worth of data per query.
+const (
+	hashShare   = 0.9
+	hashDamping = 0.5
 )
 
 // scored is a key's feature values, their contributions and the total.
 type scored struct {
 	values, contrib [nFeatures]float64
+	available       [nFeatures]bool
 	score           float64
-	distinct        uint64
+	uncapped        float64 // the sum of the contributions, before the cap at 100
+	queries         float64
+	distinct        float64
 	uniqueBytes     int64 // estimated bytes of distinct subdomains
+	hashLike        bool
 }
 
-// score evaluates the formula over a's aggregates.
-func (a *agg) score() scored {
-	var s scored
-	n := float64(a.queries)
-	s.distinct = a.distinct.Count()
-	dist := float64(min(s.distinct, uint64(a.queries)))
-	s.values[fSubLen] = float64(a.subBytes) / n
-	s.values[fMaxLabel] = float64(a.maxLabel)
-	s.values[fEntropy] = a.entropy / n
-	s.values[fUnique] = dist / n
-	s.values[fEncoded] = float64(a.encoded) / n
-	s.values[fType] = float64(a.txt+a.null+a.cname+a.mx+a.otherType) / n
-	if a.chars > 0 {
-		s.values[fDigits] = float64(a.digits) / float64(a.chars)
+// score evaluates the formula over s, the sums of a key in its sliding
+// window.
+func (s *sums) score() scored {
+	var r scored
+	n := s.queries
+	r.queries = n
+	r.distinct = min(s.distinct, n)
+	r.values[fSubLen] = s.subBytes / n
+	r.values[fMaxLabel] = s.maxLabel
+	r.values[fEntropy] = s.entropy / n
+	r.values[fUnique] = r.distinct / n
+	r.values[fEncoded] = s.encoded / n
+	r.values[fType] = (s.txt + s.null + s.cname + s.mx + s.otherType) / n
+	if s.chars > 0 {
+		r.values[fDigits] = s.digits / s.chars
 	}
-	if a.responses > 0 {
-		s.values[fNX] = float64(a.nxdomain) / float64(a.responses)
+	for i := range fNX {
+		r.available[i] = true
+	}
+	if s.responses > 0 {
+		r.values[fNX] = s.nxdomain / s.responses
+		r.available[fNX] = true
+	}
+	if s.sized > 0 {
+		r.values[fAnswer] = s.answerBytes / s.sized
+		r.available[fAnswer] = true
+	}
+	if s.answered > 0 {
+		r.values[fTTL] = s.lowTTL / s.answered
+		r.available[fTTL] = true
+	}
+	if s.gaps >= 2 {
+		// One minus the coefficient of variation of the intervals: 1 for a
+		// metronome, 0 or less for bursts.
+		mean := s.gapSum / s.gaps
+		if mean > 0 {
+			sd := math.Sqrt(max(s.gapSq/s.gaps-mean*mean, 0))
+			r.values[fRegular] = 1 - sd/mean
+		}
+		r.available[fRegular] = true
+	}
+	damping := 1.0
+	if s.hashed >= hashShare*n {
+		r.hashLike = true
+		damping = hashDamping
 	}
 	for i, f := range formula() {
-		x := (s.values[i] - f.lo) / (f.hi - f.lo)
+		if !r.available[i] {
+			continue
+		}
+		x := (r.values[i] - f.lo) / (f.hi - f.lo)
 		x = min(max(x, 0), 1)
-		s.contrib[i] = f.weight * x
-		s.score += s.contrib[i]
+		c := f.weight * x
+		if !f.support {
+			c *= 100.0 / coreWeight
+		}
+		r.contrib[i] = c * damping
+		r.uncapped += r.contrib[i]
 	}
+	r.score = min(r.uncapped, 100)
 	// Distinct subdomains times their mean length: exact while the distinct
 	// counter is, an estimate past it.
-	s.uniqueBytes = int64(dist * s.values[fSubLen])
-	return s
+	r.uniqueBytes = int64(r.distinct * r.values[fSubLen])
+	return r
 }

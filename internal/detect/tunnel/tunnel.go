@@ -44,6 +44,7 @@ package tunnel
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/dnsvigil/dnsvigil/internal/detect"
@@ -64,18 +65,28 @@ const (
 const hashSeed = 0x51ed270b27e5f1a3
 
 // Detector scores DNS query names per client, process and registrable
-// domain in tumbling event-time bins. Build it with New; it is not safe for
-// concurrent use.
+// domain over sliding event-time windows. Build it with New; it is not safe
+// for concurrent use.
 type Detector struct {
-	cfg     Config
-	win     *state.Tumbling
-	keys    *state.TopK[key]
-	aggs    []agg // by key slot id
-	allow   allowSet
-	tab     *tables
-	alerted []int32 // slot ids that alerted in the current bin
+	cfg   Config
+	win   *state.Tumbling
+	keys  *state.TopK[key] // keys of the current bin
+	aggs  []agg            // by slot id in keys
+	allow allowSet
+	tab   *tables
+	// The previous bin: its keys and their sums with distinct counts, kept
+	// read-only while the current bin runs.
+	prevKeys *state.TopK[key]
+	prevSums []sums
+	prevBin  state.Bin
+	hasPrev  bool
+	alerted  []int32 // slot ids that alerted in the current bin
+	// Slow channels: suspicious keys below min_queries, accumulated across
+	// bins for slow_window.
+	slow  *state.TopK[key]
+	slowE []slowEntry
 
-	scored, allowed, shaped, noDomain, noSubdomain, unattributed, noTime, late, alerts, updates int64
+	scored, allowed, shaped, noDomain, noSubdomain, unattributed, noTime, late, alerts, updates, slowAlerts int64
 }
 
 // New returns a detector for cfg, which must pass Validate.
@@ -98,13 +109,21 @@ func New(cfg Config) (*Detector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Detector{cfg: cfg, win: win, keys: keys, allow: newAllowSet(builtin, cfg.Allow), tab: newTables()}, nil
+	prev, err := state.NewTopK[key](cfg.MaxKeys, cloneKey)
+	if err != nil {
+		return nil, err
+	}
+	slow, err := state.NewTopK[key](max(cfg.MaxKeys/slowShare, 1), cloneKey)
+	if err != nil {
+		return nil, err
+	}
+	return &Detector{cfg: cfg, win: win, keys: keys, prevKeys: prev, slow: slow, allow: newAllowSet(builtin, cfg.Allow), tab: newTables()}, nil
 }
 
 // Name implements detect.Detector.
 func (d *Detector) Name() string { return Name }
 
-// UsesRecords implements detect.RecordsUser: the TTL-0 share is read from
+// UsesRecords implements detect.RecordsUser: the low-TTL share is read from
 // answers only when another detector has them decoded.
 func (d *Detector) UsesRecords() bool { return false }
 
@@ -154,6 +173,12 @@ func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
 	if s.New {
 		a.reset()
 		a.allowCheck = d.allow.mayCover(dom)
+		a.nextEval = float64(d.cfg.MinQueries)
+		if d.hasPrev {
+			if id, ok := d.prevKeys.Lookup(k); ok {
+				a.prev, a.nextEval = int32(id), 1
+			}
+		}
 	}
 	if a.allowCheck {
 		if _, ok := d.allow.match(name); ok {
@@ -161,20 +186,57 @@ func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
 			return
 		}
 	}
-	a.add(ev.Time.UnixNano(), sub, len(name), d.tab.analyse(sub), state.HashString(hashSeed, sub), ev)
+	t := ev.Time.UnixNano()
+	a.add(t, sub, len(name), d.tab.analyse(sub), state.HashString(hashSeed, sub), ev)
 	a.addSample(name, d.cfg.SampleNames)
-	if a.alerted || int(a.queries) < d.cfg.MinQueries || (int(a.queries)-d.cfg.MinQueries)%evalEvery != 0 {
+	if a.alerted || a.queries < a.nextEval {
 		return
 	}
-	sc := a.score()
+	d.evaluate(k, s.ID, a, ev, emit)
+}
+
+// evaluate scores a key over its sliding window, the current bin plus the
+// overlapping share of the previous one, and alerts the first time the
+// score reaches medium_score in the bin.
+func (d *Detector) evaluate(k key, id int, a *agg, ev *event.Event, emit detect.Emit) {
+	m, w := d.window(a, a.last)
+	if m.queries < float64(d.cfg.MinQueries) {
+		// The previous bin's weight only falls, so no check can pass
+		// before this many more queries.
+		a.nextEval = a.queries + max(1, math.Ceil(float64(d.cfg.MinQueries)-m.queries))
+		return
+	}
+	a.nextEval = a.queries + evalEvery
+	sc := m.score()
 	if sc.score < d.cfg.MediumScore {
 		return
 	}
 	a.alerted, a.sev = true, uint8(d.severity(sc))
-	d.alerted = append(d.alerted, int32(s.ID))
+	d.alerted = append(d.alerted, int32(id))
 	d.alerts++
 	bin, _ := d.win.Current()
-	emit(d.alert(k, a, sc, bin, ev, false))
+	emit(d.alert(k, a, &m, w, sc, bin, ev, kindFirst))
+}
+
+// window returns a's sums over the sliding window that ends at t (Unix
+// nanoseconds), and the weight given to the previous bin: the share of the
+// previous bin that lies within one window width of t.
+func (d *Detector) window(a *agg, t int64) (sums, float64) {
+	m := a.sums
+	m.distinct = float64(a.distinctSet.Count())
+	if a.prev < 0 {
+		return m, 0
+	}
+	bin, ok := d.win.Current()
+	if !ok || !d.prevBin.End.Equal(bin.Start) {
+		return m, 0
+	}
+	w := 1 - float64(t-bin.Start.UnixNano())/float64(d.cfg.Window)
+	if w <= 0 {
+		return m, 0
+	}
+	m.merge(&d.prevSums[a.prev], min(w, 1))
+	return m, min(w, 1)
 }
 
 // baseName returns the file name of a Windows or POSIX image path.
@@ -203,23 +265,94 @@ func (d *Detector) Flush(emit detect.Emit) {
 }
 
 // closeBin emits an update for each key that alerted in b and whose
-// severity rose since, then forgets every key.
+// severity rose since, keeps every key's sums as the previous bin, and
+// starts an empty current bin.
 func (d *Detector) closeBin(b state.Bin, emit detect.Emit) {
 	for _, id := range d.alerted {
 		a := &d.aggs[id]
 		if !a.alerted {
 			continue // the slot changed hands after the alert
 		}
-		sc := a.score()
+		m, w := d.window(a, a.last)
+		sc := m.score()
 		if sev := d.severity(sc); uint8(sev) > a.sev {
 			k, _, _ := d.keys.Entry(int(id))
 			a.sev = uint8(sev)
 			d.updates++
-			emit(d.alert(k, a, sc, b, nil, true))
+			emit(d.alert(k, a, &m, w, sc, b, nil, kindUpdate))
 		}
 	}
 	d.alerted = d.alerted[:0]
+	n := d.keys.Len()
+	if d.cfg.SlowWindow > 0 {
+		for id := range n {
+			d.foldSlow(id, b, emit)
+		}
+	}
+	if cap(d.prevSums) < n {
+		d.prevSums = make([]sums, n, cap(d.aggs))
+	}
+	d.prevSums = d.prevSums[:n]
+	for id := range n {
+		d.prevSums[id] = d.aggs[id].sums
+		d.prevSums[id].distinct = float64(d.aggs[id].distinctSet.Count())
+	}
+	d.keys, d.prevKeys = d.prevKeys, d.keys
 	d.keys.Reset()
+	d.prevBin, d.hasPrev = b, true
+}
+
+// slowShare: the slow-channel table holds max_keys/slowShare keys.
+const slowShare = 10
+
+// slowEntry is a suspicious key's accumulation across bins.
+type slowEntry struct {
+	sums
+	dist    state.Distinct
+	alerted bool
+}
+
+// foldSlow adds the key at id of the closing bin b to the slow-channel
+// table when it never reached min_queries in the bin and its own names
+// score at least medium_score, and alerts once the accumulation over
+// slow_window reaches min_queries and medium_score.
+func (d *Detector) foldSlow(id int, b state.Bin, emit detect.Emit) {
+	a := &d.aggs[id]
+	if a.alerted || a.queries >= float64(d.cfg.MinQueries) {
+		return
+	}
+	own := a.sums
+	own.distinct = float64(a.distinctSet.Count())
+	if own.score().score < d.cfg.MediumScore {
+		return
+	}
+	k, _, _ := d.keys.Entry(id)
+	s := d.slow.Add(k, uint64(a.queries))
+	if s.ID == len(d.slowE) {
+		dist, _ := state.MakeDistinct(distinctExact, distinctPrecision) // constant, valid sizes
+		d.slowE = append(d.slowE, slowEntry{dist: dist})
+	}
+	e := &d.slowE[s.ID]
+	if s.New || e.last < b.End.UnixNano()-int64(d.cfg.SlowWindow) {
+		e.dist.Reset()
+		e.sums = sums{first: math.MaxInt64, last: math.MinInt64}
+		e.alerted = false
+	}
+	e.merge(&a.sums, 1)
+	e.dist.Merge(&a.distinctSet)
+	if e.alerted || e.queries < float64(d.cfg.MinQueries) {
+		return
+	}
+	m := e.sums
+	m.distinct = float64(e.dist.Count())
+	sc := m.score()
+	if sc.score < d.cfg.MediumScore {
+		return
+	}
+	e.alerted = true
+	a.sev = uint8(d.severity(sc))
+	d.slowAlerts++
+	emit(d.alert(k, a, &m, 0, sc, b, nil, kindSlow))
 }
 
 // Counts implements detect.Counter.
@@ -234,10 +367,14 @@ func (d *Detector) Counts() []detect.Stat {
 		{Name: "queries without time", Value: d.noTime},
 		{Name: "late queries", Value: d.late},
 		{Name: "keys tracked", Value: int64(d.keys.Len())},
+		{Name: "keys in previous window", Value: int64(d.prevKeys.Len())},
 		{Name: "keys evicted", Value: d.keys.Evictions()},
 		{Name: "bins closed", Value: d.win.Closed()},
 		{Name: "alerts", Value: d.alerts},
 		{Name: "alert updates", Value: d.updates},
+		{Name: "slow-channel alerts", Value: d.slowAlerts},
+		{Name: "slow-channel keys", Value: int64(d.slow.Len())},
+		{Name: "slow-channel keys evicted", Value: d.slow.Evictions()},
 	}
 }
 

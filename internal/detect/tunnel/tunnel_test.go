@@ -2,6 +2,7 @@ package tunnel
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
 
@@ -53,7 +54,9 @@ func TestBehaviour(t *testing.T) {
 			qs:   tunnel(40, 10*time.Second),
 			want: []summaryOf{
 				{Key: key, Severity: "high", Time: t0.Add(90 * time.Second)},
-				{Key: key, Severity: "high", Time: t0.Add(390 * time.Second)},
+				// The second bin alerts at its first query: the sliding
+				// window still holds the first bin's queries.
+				{Key: key, Severity: "high", Time: t0.Add(300 * time.Second)},
 			},
 		},
 		{
@@ -76,10 +79,28 @@ func TestBehaviour(t *testing.T) {
 			qs:   tunnel(100, time.Second),
 		},
 		{
-			name: "without the built-in list, hash lookups score as encoded data",
+			name: "without the built-in list, hash lookups are damped below medium",
 			cfg:  func(c *Config) { c.UseBuiltinBenign = false },
 			qs:   avLookups,
-			want: []summaryOf{{Key: "DNSV-TUN-001|10.1.2.3||mcafee.com", Severity: "medium", Time: t0.Add(9 * time.Second)}},
+		},
+		{
+			name: "without the built-in list and damping, encoded lookups of another length alert",
+			cfg:  func(c *Config) { c.UseBuiltinBenign = false },
+			qs: scenario(100, time.Second, func(i int, r *rand.Rand) (string, uint16) {
+				return randFrom(r, hex, 48) + ".avqs.mcafee.com", event.TypeA
+			}),
+			want: []summaryOf{{Key: "DNSV-TUN-001|10.1.2.3||mcafee.com", Severity: "high", Time: t0.Add(9 * time.Second)}},
+		},
+		{
+			name: "a channel split across two bins alerts once it has min_queries in the sliding window",
+			qs: func() []query {
+				qs := tunnel(10, 20*time.Second) // 10:00:00 .. 10:03:00
+				for i := range qs {
+					qs[i].at += 2 * time.Minute // 10:02:00 .. 10:05:00
+				}
+				return qs
+			}(),
+			want: []summaryOf{{Key: key, Severity: "high", Time: t0.Add(5 * time.Minute)}},
 		},
 	}
 	for _, tc := range tests {
@@ -100,18 +121,24 @@ func TestBehaviour(t *testing.T) {
 // copied out of the event.
 func TestEvidence(t *testing.T) {
 	qs := scenario(20, time.Second, func(i int, r *rand.Rand) (string, uint16) {
-		return randFrom(r, hex, 40) + ".c2.example.net", event.TypeTXT
+		return randFrom(r, hex, 50) + ".c2.example.net", event.TypeTXT
 	})
 	alerts := run(t, DefaultConfig(), qs)
 	if len(alerts) != 1 {
 		t.Fatalf("%d alerts, want 1", len(alerts))
 	}
 	a := alerts[0]
-	score, _ := a.Get("score")
+	score, _ := a.Get("score_before_cap")
 	sum := 0.0
-	for _, f := range formula() {
-		if _, ok := a.Get(f.name); !ok {
-			t.Errorf("evidence lacks %s", f.name)
+	for i, f := range formula() {
+		_, ok := a.Get(f.name)
+		// Without message sizes or answer records, those features are
+		// left out of the score and the evidence.
+		if want := i != fAnswer && i != fTTL; ok != want {
+			t.Errorf("evidence has %s: %v, want %v", f.name, ok, want)
+		}
+		if !ok {
+			continue
 		}
 		c, ok := a.Get("contribution_" + f.name)
 		if !ok {
@@ -130,5 +157,66 @@ func TestEvidence(t *testing.T) {
 	}
 	if a.QName != qs[9].name || a.Domain != "example.net" || a.Technique != alert.TechniqueDNSTunnel || a.Strategy != alert.StrategyDNSServer {
 		t.Errorf("alert context %q %q %q %q", a.QName, a.Domain, a.Technique, a.Strategy)
+	}
+}
+
+// TestSlowChannel checks the slow-channel horizon: bursts of encoded names
+// too small for any window alert once they add up within slow_window, and
+// not when they are spread wider, or when the horizon is off.
+func TestSlowChannel(t *testing.T) {
+	burst := func(start time.Duration, n int) []query {
+		qs := scenario(n, time.Second, func(i int, r *rand.Rand) (string, uint16) {
+			return randFrom(r, base32, 40) + ".slow.example.org", event.TypeNULL
+		})
+		for i := range qs {
+			qs[i].name = strconv.Itoa(int(start/time.Second)) + qs[i].name // distinct across bursts
+			qs[i].at += start
+		}
+		return qs
+	}
+	bursts := func(gap time.Duration) []query {
+		var qs []query
+		for i := range 3 {
+			qs = append(qs, burst(time.Duration(i)*gap, 4)...)
+		}
+		return qs
+	}
+	tests := []struct {
+		name string
+		cfg  func(*Config)
+		qs   []query
+		want []summaryOf
+	}{
+		{
+			name: "three bursts of four, 20 minutes apart",
+			qs:   bursts(20 * time.Minute),
+			want: []summaryOf{{Key: "DNSV-TUN-001|10.1.2.3||example.org", Severity: "high", Time: t0.Add(45 * time.Minute)}},
+		},
+		{
+			name: "bursts further apart than slow_window",
+			qs:   bursts(70 * time.Minute),
+		},
+		{
+			name: "horizon off",
+			cfg:  func(c *Config) { c.SlowWindow = 0 },
+			qs:   bursts(20 * time.Minute),
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			if tc.cfg != nil {
+				tc.cfg(&cfg)
+			}
+			alerts := run(t, cfg, tc.qs)
+			if d := cmp.Diff(tc.want, summarise(alerts)); d != "" {
+				t.Errorf("alerts (-want +got):\n%s", d)
+			}
+			for _, a := range alerts {
+				if _, ok := a.Get("slow_channel"); !ok {
+					t.Errorf("alert %s lacks slow_channel evidence", a.Key)
+				}
+			}
+		})
 	}
 }
