@@ -25,6 +25,30 @@ func cloneKey(k key) key {
 	return k
 }
 
+// hash returns k's 64-bit hash, under which the tables file it.
+func (k key) hash() uint64 {
+	h := state.HashString(hashSeed, k.domain)
+	switch {
+	case k.host != "":
+		h = state.HashString(h^hostMark, k.host)
+	case k.client.Is4():
+		b := k.client.As4()
+		h = state.HashUint64(h, uint64(b[0])<<24|uint64(b[1])<<16|uint64(b[2])<<8|uint64(b[3]))
+	default:
+		h = state.HashAddr(h, k.client)
+	}
+	if k.proc != "" {
+		h = state.HashString(h^procMark, k.proc)
+	}
+	return h
+}
+
+// Marks keep a host name and a process name with the same text apart.
+const (
+	hostMark = 0x9e3779b97f4a7c15
+	procMark = 0xc2b2ae3d27d4eb4f
+)
+
 // device is the name the alert and its stable key use for the asker.
 func (k key) device() string {
 	if k.host != "" {
@@ -42,8 +66,10 @@ const (
 	// maxScanned bounds the bytes of a subdomain analysed per event; a
 	// canonical name is at most 253 wire bytes, longer only with escapes.
 	maxScanned = 255
-	// encodedMinLabel is the shortest label that counts as encoded data.
+	// encodedMinLabel is the shortest label that counts as encoded data,
+	// and minSwitches the changes between digits and letters it needs.
 	encodedMinLabel = 17
+	minSwitches     = 3
 	// maxSampleLen bounds a sample name kept for evidence.
 	maxSampleLen = 300
 	// evalEvery: past min_queries a key is scored on every evalEvery-th
@@ -156,10 +182,14 @@ type nameStats struct {
 // subdomain, so entropy needs no logarithm per event.
 type tables struct {
 	clog, log2 [maxScanned + 1]float64
+	// counts is analyse's byte histogram, all zero between calls: analyse
+	// clears the entries it used, which is cheaper than clearing 256.
+	counts [256]uint8
+	class  [256]uint8 // byte classes, see classes
 }
 
 func newTables() *tables {
-	t := &tables{}
+	t := &tables{class: classes()}
 	for c := 1; c <= maxScanned; c++ {
 		t.log2[c] = math.Log2(float64(c))
 		t.clog[c] = float64(c) * t.log2[c]
@@ -167,16 +197,51 @@ func newTables() *tables {
 	return t
 }
 
+// Byte classes for analyse.
+const (
+	clOther  = iota // not in an encoding alphabet
+	clDigit         // 0-9
+	clHex           // a-f
+	clLetter        // g-z
+	clHyphen        // -
+	clSymbol        // _ + / = and \ (escapes)
+	clDot           // a label separator unless escaped
+)
+
+// classes maps each byte of a canonical name to its class.
+func classes() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = clDigit
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = clHex
+	}
+	for c := 'g'; c <= 'z'; c++ {
+		t[c] = clLetter
+	}
+	t['-'] = clHyphen
+	for _, c := range "_+/=\\" {
+		t[c] = clSymbol
+	}
+	t['.'] = clDot
+	return t
+}
+
 // analyse computes the features of subdomain sub without allocating:
 // labels, longest label, digits, Shannon entropy of the byte frequencies
-// (dots excluded) and whether a long label is written only in an encoding
-// alphabet (hex, base32, base64, or escaped binary) with digits in it.
+// (dots excluded) and whether a long label looks encoded: written only in
+// an encoding alphabet (hex, base32, base64, or escaped binary), with
+// digits mixed among the letters (at least minSwitches changes between a
+// digit and a letter) and at most one hyphen per 16 characters, so that
+// host names made of words and a number (internal-app-123456789,
+// host-1234-cachenode) are not taken for data.
 func (t *tables) analyse(sub string) nameStats {
 	var st nameStats
-	var counts [256]uint8
+	counts := &t.counts
 	sub = sub[:min(len(sub), maxScanned)]
 	st.labels = 1
 	run, runDigit, runAlpha, runHex := 0, false, true, true
+	hyphens, switches, class := 0, 0, 0 // class of the last letter or digit: 1 letter, 2 digit
 	longHex, long := false, 0
 	endLabel := func() {
 		if run > st.maxLabel {
@@ -185,28 +250,50 @@ func (t *tables) analyse(sub string) nameStats {
 		}
 		if run >= encodedMinLabel {
 			long++
-			if runDigit && runAlpha {
+			if runDigit && runAlpha && switches >= minSwitches && hyphens*16 <= run {
 				st.encoded = true
 			}
 		}
 		run, runDigit, runAlpha, runHex = 0, false, true, true
+		hyphens, switches, class = 0, 0, 0
 	}
 	for i := 0; i < len(sub); i++ {
 		c := sub[i]
-		if c == '.' && !escapedDot(sub, i) {
-			st.labels++
-			endLabel()
-			continue
+		cl := t.class[c]
+		if cl == clDot {
+			if !escapedDot(sub, i) {
+				st.labels++
+				endLabel()
+				continue
+			}
+			cl = clOther
 		}
 		run++
 		st.chars++
 		counts[c]++
-		switch {
-		case c >= '0' && c <= '9':
+		switch cl {
+		case clDigit:
 			st.digits++
 			runDigit = true
-		case c >= 'a' && c <= 'f':
-		case c >= 'g' && c <= 'z', c == '-', c == '_', c == '+', c == '/', c == '=', c == '\\':
+			if class == 1 {
+				switches++
+			}
+			class = 2
+		case clHex:
+			if class == 2 {
+				switches++
+			}
+			class = 1
+		case clLetter:
+			runHex = false
+			if class == 2 {
+				switches++
+			}
+			class = 1
+		case clHyphen:
+			runHex = false
+			hyphens++
+		case clSymbol:
 			runHex = false
 		default:
 			runAlpha, runHex = false, false
@@ -214,14 +301,14 @@ func (t *tables) analyse(sub string) nameStats {
 	}
 	endLabel()
 	st.hashed = long == 1 && longHex && (st.maxLabel == 32 || st.maxLabel == 40 || st.maxLabel == 64)
-	if st.chars > 1 {
-		sum := 0.0
-		for i := 0; i < len(sub); i++ {
-			if n := counts[sub[i]]; n > 0 {
-				sum += t.clog[n]
-				counts[sub[i]] = 0
-			}
+	sum := 0.0
+	for i := 0; i < len(sub); i++ {
+		if n := counts[sub[i]]; n > 0 {
+			sum += t.clog[n]
+			counts[sub[i]] = 0
 		}
+	}
+	if st.chars > 1 {
 		st.entropy = t.log2[st.chars] - sum/float64(st.chars)
 	}
 	return st

@@ -10,17 +10,23 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/event"
 )
 
-// BenchmarkObserve measures the event path that raises no alert: ordinary
-// names of tracked client/domain keys, every key past min_queries and so
-// scored regularly, with event time crossing window boundaries.
+// BenchmarkObserve measures the event path that raises no alert, with event
+// time crossing window boundaries. mix=browsing is ordinary traffic: half
+// the names short A/AAAA/HTTPS names (not scored), half longer host and
+// CDN names of tracked client/domain keys, every key past min_queries and
+// so scored regularly. mix=scored has only the longer names, each one
+// aggregated and its key scored.
 func BenchmarkObserve(b *testing.B) {
-	for _, keys := range []int{64, 10000} {
-		b.Run("keys="+strconv.Itoa(keys), func(b *testing.B) {
+	for _, bc := range []struct {
+		mix  string
+		keys int
+	}{{"browsing", 64}, {"browsing", 10000}, {"scored", 64}, {"scored", 10000}} {
+		b.Run("mix="+bc.mix+"/keys="+strconv.Itoa(bc.keys), func(b *testing.B) {
 			d, err := New(DefaultConfig())
 			if err != nil {
 				b.Fatal(err)
 			}
-			evs := benchEvents(4096, keys)
+			evs := benchEvents(4096, bc.keys, bc.mix == "scored")
 			var alerts int
 			emit := func(*alert.Alert) { alerts++ }
 			for i := range evs {
@@ -43,9 +49,12 @@ func BenchmarkObserve(b *testing.B) {
 }
 
 // benchEvents returns n browsing-like events over about keys
-// client/domain keys.
-func benchEvents(n, keys int) []event.Event {
-	prefixes := []string{"www", "api", "static", "img", "login", "cdn-3", "e1234", "mail"}
+// client/domain keys; with longOnly, only names long enough to be scored.
+func benchEvents(n, keys int, longOnly bool) []event.Event {
+	prefixes := []string{"www", "static-assets-eu", "api", "d3k2lwlzmbn2u0.cdn", "login", "e1234.dscb.akamai", "mail", "img-prod-7.static"}
+	if longOnly {
+		prefixes = []string{"static-assets-eu", "d3k2lwlzmbn2u0.cdn", "e1234.dscb.akamai", "img-prod-7.static"}
+	}
 	evs := make([]event.Event, n)
 	for i := range evs {
 		ev := &evs[i]

@@ -110,6 +110,9 @@ func skipByShape(name string) bool {
 	if first == "wpad" || first == "isatap" {
 		return true
 	}
+	if strings.IndexByte(name, '_') < 0 {
+		return false
+	}
 	for label := first; ; {
 		if isServiceLabel(label) {
 			return true

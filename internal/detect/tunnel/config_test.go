@@ -158,7 +158,14 @@ func TestAnalyse(t *testing.T) {
 		// A 16-character token (64 bits, common in CDN names) is not data;
 		// one more character is.
 		{"0123456789abcdef", nameStats{labels: 1, maxLabel: 16, chars: 16, digits: 10, entropy: 4}},
-		{"0123456789abcdef0", nameStats{labels: 1, maxLabel: 17, chars: 17, digits: 11, entropy: 3.97, encoded: true}},
+		{"0a1b2c3d4e5f6a7b8", nameStats{labels: 1, maxLabel: 17, chars: 17, digits: 9, entropy: 3.85, encoded: true}},
+		// Digits and letters in two blocks, or words and a number, are not
+		// encoded data.
+		{"0123456789abcdef0", nameStats{labels: 1, maxLabel: 17, chars: 17, digits: 11, entropy: 3.97}},
+		{"host-1234-cachenode", nameStats{labels: 1, maxLabel: 19, chars: 19, digits: 4, entropy: 3.72}},
+		{"internal-app-123456789", nameStats{labels: 1, maxLabel: 22, chars: 22, digits: 9, entropy: 4.1}},
+		// One hyphen in a long base64url label is data.
+		{"q9z-x8yp7w2v6u5t4s3r", nameStats{labels: 1, maxLabel: 20, chars: 20, digits: 8, entropy: 4.32, encoded: true}},
 		{"abcdefghijklmnop", nameStats{labels: 1, maxLabel: 16, chars: 16, entropy: 4}},
 		{`a\.b`, nameStats{labels: 1, maxLabel: 4, chars: 4, entropy: 2}},
 	}

@@ -16,13 +16,13 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/testutil"
 )
 
-// TestFlood sends a million unique encoded subdomains under one domain,
-// interleaved with a million unique names under 100000 random domains (a
-// tenth of both with -short), from one client into one window. Tracked keys
+// TestFlood sends ten million unique encoded subdomains under one domain,
+// interleaved with ten million unique names under 100000 random domains (a
+// hundredth of both with -short), from one client within one window. Tracked keys
 // stay within max_keys with evictions counted, the channel's key survives
 // the churn and alerts, and no flood domain alerts.
 func TestFlood(t *testing.T) {
-	n, domains := 1_000_000, 100_000
+	n, domains := 10_000_000, 100_000
 	if testing.Short() {
 		n, domains = 100_000, 10_000
 	}
@@ -54,8 +54,9 @@ func TestFlood(t *testing.T) {
 			buf = append(buf, ".tunnel-flood.com"...)
 			ev.DNS.QType = event.TypeTXT
 		} else {
-			buf = strconv.AppendInt(append(buf, 'w'), int64(i), 10)
-			buf = append(buf, '.', 'd')
+			// Long enough to be scored (not a plain query).
+			buf = strconv.AppendInt(append(buf, "host-"...), int64(i), 10)
+			buf = append(buf, "-cachenode.d"...)
 			buf = strconv.AppendInt(buf, int64(rng.IntN(domains)), 10)
 			buf = append(buf, ".com"...)
 			ev.DNS.QType = event.TypeA

@@ -9,15 +9,20 @@
 //
 // How it scores: queries are grouped by key (host name, else client
 // address; the process basename when known; the registrable domain from
-// Enrich.Domain) in tumbling bins of event time that start at
-// t.UTC().Truncate(window). Each key keeps compact aggregates of the part
-// of the name left of the registrable domain: query count, distinct
-// subdomains (exact, then a HyperLogLog sketch), subdomain and name bytes,
-// labels, longest label, mean Shannon entropy of the byte frequencies, the
-// share of digits, the share of names with a long label in an encoding
-// alphabet, the query-type mix, and, when responses are seen, the NXDOMAIN
-// and TTL-0 shares. Once a key has min_queries queries it is scored (a
-// weighted sum of eight normalised features, 0 to 100, see formula) and the
+// Enrich.Domain). Short names asked as A, AAAA or HTTPS (at most plainLen
+// bytes before the domain) are not scored. Each key keeps compact
+// aggregates of the part of the name left of the registrable domain in
+// tumbling bins of event time (starting at t.UTC().Truncate(window)): query
+// count, distinct subdomains (exact, then a HyperLogLog sketch), subdomain
+// and name bytes, labels, longest label, mean Shannon entropy of the byte
+// frequencies, the share of digits, the share of names with a long label in
+// an encoding alphabet, hash-shaped names, the query-type mix, and, when
+// responses are seen, NXDOMAIN, answer sizes and low TTLs, and the
+// regularity of the intervals between queries. A key is scored over a
+// sliding window: its current bin plus the previous bin's aggregates
+// weighed by how much of the previous bin still lies within one window
+// width. Once the window holds min_queries queries the key is scored (core
+// features scaled to 0..100 plus supporting features, see formula), and the
 // first time its score reaches medium_score in a bin one alert is emitted,
 // at that query, with every feature's value and contribution and sample
 // names. Severity is high from high_score and rises a level when the
@@ -25,20 +30,29 @@
 // closes with a higher severity than the alert had, an update is emitted
 // under the same stable key. Later bins may alert again under that key.
 //
-// Memory is bounded whatever the input: keys live in a Space-Saving
-// counter of max_keys entries per bin (a flood of one-off domains replaces
-// the keys with the fewest queries, counted as evictions, while a channel's
-// key, which has many, stays), and each key holds fixed-size counters, a
-// bounded distinct sketch and a few sample names. The event path does not
-// allocate once its key is tracked.
+// Slow channels: a key whose own names score at least medium_score but
+// that never reaches min_queries in a window is accumulated across bins
+// for slow_window and alerts once the accumulation does.
+//
+// Memory is bounded whatever the input: keys are filed under a 64-bit hash
+// in Space-Saving counters of max_keys entries for the current and the
+// previous bin, and max_keys/10 for slow channels (a flood of one-off
+// domains replaces the keys with the fewest queries, counted as evictions,
+// while a channel's key, which has many, stays); each key holds fixed-size
+// counters, a bounded distinct sketch and a few sample names. The event
+// path does not allocate once its key is tracked.
 //
 // False positives: services whose subdomains are hashed, encoded or
 // reversed by design: anti-virus and reputation lookups, DNS blocklists,
 // reverse lookups. The built-in list (benign.tsv) skips them, names
 // structured by protocol (service labels starting with '_', wpad, isatap)
-// are skipped, and users add domains with allow. CDN and telemetry names
-// with one short hashed label stay below the thresholds because label
-// length, encoding and query type carry most of the weight.
+// are skipped, and users add domains with allow. Provider-operated zones
+// whose host names carry tokens by design (CDNs, cloud endpoints, ad
+// serving) are on the list: their name servers are the provider's, so no
+// adversary receives their queries. Other CDN and telemetry names with one
+// short hashed label stay below the thresholds because label length,
+// encoding and query type carry most of the weight, and names made of one
+// hash (reputation lookups) are damped.
 package tunnel
 
 import (
@@ -70,23 +84,29 @@ const hashSeed = 0x51ed270b27e5f1a3
 type Detector struct {
 	cfg   Config
 	win   *state.Tumbling
-	keys  *state.TopK[key] // keys of the current bin
-	aggs  []agg            // by slot id in keys
+	keys  *state.TopK[uint64] // hashes of the current bin's keys
+	keyOf []key               // the keys, by slot id in keys
+	aggs  []agg               // by slot id in keys
 	allow allowSet
 	tab   *tables
 	// The previous bin: its keys and their sums with distinct counts, kept
 	// read-only while the current bin runs.
-	prevKeys *state.TopK[key]
-	prevSums []sums
-	prevBin  state.Bin
-	hasPrev  bool
-	alerted  []int32 // slot ids that alerted in the current bin
+	prevKeys  *state.TopK[uint64]
+	prevKeyOf []key
+	prevSums  []sums
+	prevBin   state.Bin
+	hasPrev   bool
+	alerted   []int32 // slot ids that alerted in the current bin
 	// Slow channels: suspicious keys below min_queries, accumulated across
 	// bins for slow_window.
-	slow  *state.TopK[key]
-	slowE []slowEntry
+	slow      *state.TopK[uint64]
+	slowKeyOf []key
+	slowE     []slowEntry
+	// binStart and binEnd cache the current bin in Unix nanoseconds, so an
+	// event inside it skips the window's bookkeeping.
+	binStart, binEnd int64
 
-	scored, allowed, shaped, noDomain, noSubdomain, unattributed, noTime, late, alerts, updates, slowAlerts int64
+	scored, allowed, shaped, noDomain, noSubdomain, unattributed, noTime, late, alerts, updates, slowAlerts, collisions, plain int64
 }
 
 // New returns a detector for cfg, which must pass Validate.
@@ -105,15 +125,15 @@ func New(cfg Config) (*Detector, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys, err := state.NewTopK[key](cfg.MaxKeys, cloneKey)
+	keys, err := state.NewTopK[uint64](cfg.MaxKeys, nil)
 	if err != nil {
 		return nil, err
 	}
-	prev, err := state.NewTopK[key](cfg.MaxKeys, cloneKey)
+	prev, err := state.NewTopK[uint64](cfg.MaxKeys, nil)
 	if err != nil {
 		return nil, err
 	}
-	slow, err := state.NewTopK[key](max(cfg.MaxKeys/slowShare, 1), cloneKey)
+	slow, err := state.NewTopK[uint64](max(cfg.MaxKeys/slowShare, 1), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +162,10 @@ func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
 		return
 	}
 	sub := name[:len(name)-len(dom)-1]
+	if len(sub) <= plainLen && plainType(ev.DNS.QType) {
+		d.plain++
+		return
+	}
 	if skipByShape(sub) {
 		d.shaped++
 		return
@@ -157,28 +181,33 @@ func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
 		d.noTime++
 		return
 	}
-	step := d.win.Observe(ev.Time)
-	if step.DidClose {
-		d.closeBin(step.Closed, emit)
-	}
-	if step.Late {
-		d.late++
+	t := ev.Time.UnixNano()
+	if t < d.binStart || t >= d.binEnd {
+		d.step(ev.Time, emit)
 	}
 	d.scored++
-	s := d.keys.Add(k, 1)
+	h := k.hash()
+	s := d.keys.Add(h, 1)
 	if s.ID == len(d.aggs) {
 		d.aggs = append(d.aggs, newAgg())
 	}
+	for len(d.keyOf) <= s.ID {
+		d.keyOf = append(d.keyOf, key{}) // this bin's table reuses the previous one's
+	}
 	a := &d.aggs[s.ID]
 	if s.New {
+		d.keyOf[s.ID] = cloneKey(k)
 		a.reset()
 		a.allowCheck = d.allow.mayCover(dom)
 		a.nextEval = float64(d.cfg.MinQueries)
 		if d.hasPrev {
-			if id, ok := d.prevKeys.Lookup(k); ok {
+			if id, ok := d.prevKeys.Lookup(h); ok && d.prevKeyOf[id] == k {
 				a.prev, a.nextEval = int32(id), 1
 			}
 		}
+	} else if d.keyOf[s.ID] != k {
+		d.collisions++ // two keys share a 64-bit hash: the later one is not scored
+		return
 	}
 	if a.allowCheck {
 		if _, ok := d.allow.match(name); ok {
@@ -186,7 +215,6 @@ func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
 			return
 		}
 	}
-	t := ev.Time.UnixNano()
 	a.add(t, sub, len(name), d.tab.analyse(sub), state.HashString(hashSeed, sub), ev)
 	a.addSample(name, d.cfg.SampleNames)
 	if a.alerted || a.queries < a.nextEval {
@@ -206,7 +234,9 @@ func (d *Detector) evaluate(k key, id int, a *agg, ev *event.Event, emit detect.
 		a.nextEval = a.queries + max(1, math.Ceil(float64(d.cfg.MinQueries)-m.queries))
 		return
 	}
-	a.nextEval = a.queries + evalEvery
+	// Scored every evalEvery queries, and at most about eight times per
+	// doubling of a key's queries, so a busy benign key costs little.
+	a.nextEval = a.queries + max(evalEvery, math.Floor(a.queries/8))
 	sc := m.score()
 	if sc.score < d.cfg.MediumScore {
 		return
@@ -216,6 +246,22 @@ func (d *Detector) evaluate(k key, id int, a *agg, ev *event.Event, emit detect.
 	d.alerts++
 	bin, _ := d.win.Current()
 	emit(d.alert(k, a, &m, w, sc, bin, ev, kindFirst))
+}
+
+// step moves the window to event time t: it closes the current bin when t
+// is past it and caches the bin t falls in. A late event (before the
+// current bin) is counted and folded into the current bin.
+func (d *Detector) step(t time.Time, emit detect.Emit) {
+	st := d.win.Observe(t)
+	if st.DidClose {
+		d.closeBin(st.Closed, emit)
+	}
+	if st.Late {
+		d.late++
+	}
+	if bin, ok := d.win.Current(); ok && !st.Late {
+		d.binStart, d.binEnd = bin.Start.UnixNano(), bin.End.UnixNano()
+	}
 }
 
 // window returns a's sums over the sliding window that ends at t (Unix
@@ -237,6 +283,19 @@ func (d *Detector) window(a *agg, t int64) (sums, float64) {
 	}
 	m.merge(&d.prevSums[a.prev], min(w, 1))
 	return m, min(w, 1)
+}
+
+// plainLen is the longest subdomain of a plain query: short names asked as
+// A, AAAA or HTTPS are not scored. They are most of ordinary traffic, and a
+// name with at most 12 bytes before the registrable domain carries little
+// data (7 bytes in base32), so a channel made of them needs thousands of
+// queries per kilobyte, which the volume detector counts. Every name the
+// tunnel tools send is longer or asks another type.
+const plainLen = 12
+
+// plainType reports the query types of ordinary browsing.
+func plainType(qt uint16) bool {
+	return qt == event.TypeA || qt == event.TypeAAAA || qt == event.TypeHTTPS
 }
 
 // baseName returns the file name of a Windows or POSIX image path.
@@ -276,7 +335,7 @@ func (d *Detector) closeBin(b state.Bin, emit detect.Emit) {
 		m, w := d.window(a, a.last)
 		sc := m.score()
 		if sev := d.severity(sc); uint8(sev) > a.sev {
-			k, _, _ := d.keys.Entry(int(id))
+			k := d.keyOf[id]
 			a.sev = uint8(sev)
 			d.updates++
 			emit(d.alert(k, a, &m, w, sc, b, nil, kindUpdate))
@@ -298,7 +357,9 @@ func (d *Detector) closeBin(b state.Bin, emit detect.Emit) {
 		d.prevSums[id].distinct = float64(d.aggs[id].distinctSet.Count())
 	}
 	d.keys, d.prevKeys = d.prevKeys, d.keys
+	d.keyOf, d.prevKeyOf = d.prevKeyOf, d.keyOf
 	d.keys.Reset()
+	d.binStart, d.binEnd = 0, 0
 	d.prevBin, d.hasPrev = b, true
 }
 
@@ -326,11 +387,18 @@ func (d *Detector) foldSlow(id int, b state.Bin, emit detect.Emit) {
 	if own.score().score < d.cfg.MediumScore {
 		return
 	}
-	k, _, _ := d.keys.Entry(id)
-	s := d.slow.Add(k, uint64(a.queries))
+	k := d.keyOf[id]
+	s := d.slow.Add(k.hash(), uint64(a.queries))
 	if s.ID == len(d.slowE) {
 		dist, _ := state.MakeDistinct(distinctExact, distinctPrecision) // constant, valid sizes
 		d.slowE = append(d.slowE, slowEntry{dist: dist})
+		d.slowKeyOf = append(d.slowKeyOf, key{})
+	}
+	if s.New {
+		d.slowKeyOf[s.ID] = k
+	} else if d.slowKeyOf[s.ID] != k {
+		d.collisions++
+		return
 	}
 	e := &d.slowE[s.ID]
 	if s.New || e.last < b.End.UnixNano()-int64(d.cfg.SlowWindow) {
@@ -361,6 +429,7 @@ func (d *Detector) Counts() []detect.Stat {
 		{Name: "queries scored", Value: d.scored},
 		{Name: "queries allowed", Value: d.allowed},
 		{Name: "queries skipped by shape", Value: d.shaped},
+		{Name: "plain queries not scored", Value: d.plain},
 		{Name: "queries without domain", Value: d.noDomain},
 		{Name: "queries without subdomain", Value: d.noSubdomain},
 		{Name: "unattributed queries", Value: d.unattributed},
@@ -375,6 +444,7 @@ func (d *Detector) Counts() []detect.Stat {
 		{Name: "slow-channel alerts", Value: d.slowAlerts},
 		{Name: "slow-channel keys", Value: int64(d.slow.Len())},
 		{Name: "slow-channel keys evicted", Value: d.slow.Evictions()},
+		{Name: "key hash collisions", Value: d.collisions},
 	}
 }
 
