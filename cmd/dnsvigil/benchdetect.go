@@ -104,7 +104,7 @@ func runBenchDetect(cmd *cobra.Command, o benchOptions) error {
 			fmt.Fprintf(stderr, "per-name evaluation not run: %v\n", err)
 		} else {
 			fmt.Fprintln(out)
-			benchdetect.FormatNameTable(out, rows)
+			benchdetect.FormatNameTable(out, rows, o.format == "markdown")
 		}
 	}
 	if !ok {

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,5 +86,74 @@ func TestScanHostileNamesCannotInject(t *testing.T) {
 	}
 	if lines != 1 {
 		t.Errorf("%d JSON lines, want 1 (one alert for the pair)", lines)
+	}
+}
+
+// A tunnel alert quotes attacker-chosen names in its summary (the domain)
+// and evidence (sample names). A channel under a registrable domain that
+// holds a terminal escape, a newline and HTML raises its alert without
+// letting any of them through raw.
+func TestScanHostileTunnelNamesCannotInject(t *testing.T) {
+	const domain = "tun\x1b[31m\n<b>DNSV-TUN-001.example"
+	var names []string
+	for i := range 40 {
+		names = append(names, strings.Repeat(string(rune('a'+i%26)), 3)+"4k2m9q7x1z5w8v3n6p0r.t"+strconv.Itoa(i)+"b7c2d9."+domain)
+	}
+	path := filepath.Join(t.TempDir(), "hostile-tunnel.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = pcapgen.Write(f, pcapgen.Config{
+		Pairs:   len(names),
+		Clients: []netip.Addr{netip.MustParseAddr("10.9.9.9")},
+		Servers: []netip.Addr{netip.MustParseAddr("10.0.0.53")},
+		Names:   names, QType: 1, Answers: 1,
+		Start: time.Unix(1_800_000_000, 0), Interval: 100 * time.Millisecond, RTT: time.Millisecond,
+	})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table, errb bytes.Buffer
+	if code := run([]string{"scan", "--color", "never", path}, nil, &table, &errb); code != exitAlerts {
+		t.Fatalf("table: exit %d; stderr:\n%s", code, errb.String())
+	}
+	out := table.String()
+	if !strings.Contains(out, "DNSV-TUN-001  10.9.9.9") {
+		t.Fatalf("no tunnel alert in the table:\n%s", out)
+	}
+	for i, r := range out {
+		if (r < 0x20 && r != '\n') || r == 0x7f {
+			t.Fatalf("table has raw %U at byte %d:\n%s", r, i, out)
+		}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "<b>") || strings.HasPrefix(line, "DNSV-TUN-001.example") {
+			t.Errorf("a name started a line of its own: %q", line)
+		}
+	}
+	var js bytes.Buffer
+	if code := run([]string{"scan", "--format", "json", path}, nil, &js, &bytes.Buffer{}); code != exitAlerts {
+		t.Fatalf("json: exit %d", code)
+	}
+	sc := bufio.NewScanner(&js)
+	tunnels := 0
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("not one JSON object: %v\n%s", err, sc.Text())
+		}
+		if bytes.Contains(sc.Bytes(), []byte("<b>")) || bytes.Contains(sc.Bytes(), []byte{0x1b}) {
+			t.Errorf("raw HTML or ESC in JSON line: %s", sc.Text())
+		}
+		if strings.Contains(sc.Text(), `"DNSV-TUN-001"`) {
+			tunnels++
+		}
+	}
+	if tunnels != 1 {
+		t.Errorf("%d tunnel alerts in JSON, want 1", tunnels)
 	}
 }

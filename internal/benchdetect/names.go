@@ -241,29 +241,28 @@ func namesRatio(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-// FormatNameTable writes rows as an aligned text table followed by a total
-// row that sums the rows given (the netrack train/test/validate splits
-// repeat names of the per-tool files, so pass the rows to be summed). An
-// undefined rate is written as "-".
-func FormatNameTable(w io.Writer, rows []NameResult) error {
+// FormatNameTable prints one row per labelled set, as an aligned text
+// table or, with markdown, a Markdown table. There is no total row: the
+// netrack train, test and validate sets reuse the names of its per-tool
+// files, so a sum would count names twice.
+func FormatNameTable(w io.Writer, rows []NameResult, markdown bool) error {
+	header := []string{"set", "names", "positives", "TP", "FP", "TN", "FN", "precision", "recall", "FP rate"}
+	cells := func(r NameResult) []string {
+		return []string{r.Set, strconv.Itoa(r.Names), strconv.Itoa(r.Positives), strconv.Itoa(r.TP), strconv.Itoa(r.FP),
+			strconv.Itoa(r.TN), strconv.Itoa(r.FN), namesRate(r.Precision), namesRate(r.Recall), namesRate(r.FalsePositiveRate)}
+	}
+	if markdown {
+		fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat("---|", len(header)))
+		for _, r := range rows {
+			fmt.Fprintf(w, "| %s |\n", strings.Join(cells(r), " | "))
+		}
+		return nil
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "set\tnames\tpositives\tTP\tFP\tTN\tFN\tprecision\trecall\tFP rate\t")
-	total := NameResult{Set: "total"}
-	line := func(r NameResult) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t\n", r.Set, r.Names, r.Positives,
-			r.TP, r.FP, r.TN, r.FN, namesRate(r.Precision), namesRate(r.Recall), namesRate(r.FalsePositiveRate))
-	}
+	fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
 	for _, r := range rows {
-		line(r)
-		total.Names += r.Names
-		total.Positives += r.Positives
-		total.TP += r.TP
-		total.FP += r.FP
-		total.TN += r.TN
-		total.FN += r.FN
+		fmt.Fprintln(tw, strings.Join(cells(r), "\t")+"\t")
 	}
-	total.finish()
-	line(total)
 	return tw.Flush()
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/dnsvigil/dnsvigil/internal/testutil"
 )
 
@@ -24,7 +26,7 @@ func TestNamesEvaluate(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := FormatNameTable(&buf, rows); err != nil {
+	if err := FormatNameTable(&buf, rows, false); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("per-name shape classification:\n%s", buf.String())
@@ -181,14 +183,14 @@ func TestFormatNameTable(t *testing.T) {
 		rows[i].finish()
 	}
 	var buf bytes.Buffer
-	if err := FormatNameTable(&buf, rows); err != nil {
+	if err := FormatNameTable(&buf, rows, false); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
-	if len(lines) != 4 {
-		t.Fatalf("%d lines, want header, 2 rows, total:\n%s", len(lines), buf.String())
+	if len(lines) != 3 {
+		t.Fatalf("%d lines, want header and 2 rows:\n%s", len(lines), buf.String())
 	}
-	for i, want := range []string{"set", "a", "b", "total"} {
+	for i, want := range []string{"set", "a", "b"} {
 		if f := strings.Fields(lines[i]); len(f) == 0 || f[0] != want {
 			t.Errorf("line %d %q, want it to start with %q", i, lines[i], want)
 		}
@@ -196,7 +198,15 @@ func TestFormatNameTable(t *testing.T) {
 	if f := strings.Fields(lines[2]); f[7] != "0.0000" || f[8] != "-" || f[9] != "0.5000" {
 		t.Errorf("row b %q: want precision 0.0000, recall -, FP rate 0.5000", lines[2])
 	}
-	if f := strings.Fields(lines[3]); f[1] != "6" || f[7] != "0.6667" || f[8] != "1.0000" {
-		t.Errorf("total %q: want 6 names, precision 0.6667, recall 1.0000", lines[3])
+	buf.Reset()
+	if err := FormatNameTable(&buf, rows, true); err != nil {
+		t.Fatal(err)
+	}
+	want := "| set | names | positives | TP | FP | TN | FN | precision | recall | FP rate |\n" +
+		"|---|---|---|---|---|---|---|---|---|---|\n" +
+		"| a | 4 | 2 | 2 | 0 | 2 | 0 | 1.0000 | 1.0000 | 0.0000 |\n" +
+		"| b | 2 | 0 | 0 | 1 | 1 | 0 | 0.0000 | - | 0.5000 |\n"
+	if d := cmp.Diff(want, buf.String()); d != "" {
+		t.Errorf("markdown (-want +got):\n%s", d)
 	}
 }
