@@ -131,7 +131,70 @@ func WriteTable(w io.Writer, results []Result) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	return writeTotals(w, Sum(results), "")
+	if err := writeTotals(w, Sum(results), ""); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, r := range comparison(results) {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}
+
+// comparison sets dnsvigil's tunnel detector beside the published
+// unique-subdomain rules and the seed's volume signal on the same cases:
+// the tunnel cases each flags for the right client and domain, and what
+// each flags on benign traffic.
+func comparison(results []Result) [][]string {
+	rows := [][]string{{"method", "tunnel captures flagged", "findings on benign traffic", "other findings in tunnel captures"}}
+	var tunnels, benignQueries int64
+	dv := [3]int{}
+	bl := make([][3]int, len(Baselines()))
+	var vol [3]int
+	for i := range results {
+		r := &results[i]
+		if r.Err != nil {
+			continue
+		}
+		if r.Truth == TruthTunnel {
+			tunnels++
+			if len(r.Right) > 0 {
+				dv[0]++
+			}
+			dv[2] += len(r.Wrong)
+			if r.VolumeRight {
+				vol[0]++
+			}
+			vol[2] += r.VolumeWrong
+		} else {
+			benignQueries += r.Queries
+			dv[1] += len(r.Wrong)
+			vol[1] += r.VolumeWrong
+		}
+		for j := range bl {
+			if j >= len(r.BaselineRight) {
+				break
+			}
+			if r.Truth == TruthTunnel {
+				if r.BaselineRight[j] {
+					bl[j][0]++
+				}
+				bl[j][2] += r.BaselineWrong[j]
+			} else {
+				bl[j][1] += r.BaselineWrong[j]
+			}
+		}
+	}
+	row := func(name string, c [3]int) []string {
+		return []string{name, fmt.Sprintf("%d of %d", c[0], tunnels), fmt.Sprintf("%d in %d queries", c[1], benignQueries), strconv.Itoa(c[2])}
+	}
+	rows = append(rows, row("dnsvigil tunnel detector (any severity)", dv))
+	for j, b := range Baselines() {
+		rows = append(rows, row("baseline: "+b.Name+" per client and domain", bl[j]))
+	}
+	rows = append(rows, row("seed Signal 2: > 200 queries per device in 5 min (volume detector)", vol))
+	return rows
 }
 
 // WriteMarkdown prints results as a Markdown table and the totals.
@@ -146,7 +209,17 @@ func WriteMarkdown(w io.Writer, results []Result) error {
 		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 	}
 	fmt.Fprintln(w)
-	return writeTotals(w, Sum(results), "- ")
+	if err := writeTotals(w, Sum(results), "- "); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	for i, r := range comparison(results) {
+		fmt.Fprintf(w, "| %s |\n", strings.Join(r, " | "))
+		if i == 0 {
+			fmt.Fprintf(w, "|%s\n", strings.Repeat("---|", len(r)))
+		}
+	}
+	return nil
 }
 
 func writeTotals(w io.Writer, t Totals, bullet string) error {

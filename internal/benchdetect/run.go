@@ -11,6 +11,7 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/components"
 	"github.com/dnsvigil/dnsvigil/internal/detect"
 	"github.com/dnsvigil/dnsvigil/internal/detect/tunnel"
+	"github.com/dnsvigil/dnsvigil/internal/detect/volume"
 	"github.com/dnsvigil/dnsvigil/internal/event"
 	"github.com/dnsvigil/dnsvigil/internal/pipeline"
 )
@@ -42,6 +43,15 @@ type Result struct {
 	FirstRight time.Time
 	// OtherAlerts counts alerts of other rules.
 	OtherAlerts int64
+
+	// Comparison with published rules: per baseline (Baselines order),
+	// whether it flagged the tunnel's client and domain, and how many other
+	// (client, domain) pairs it flagged. VolumeRight and VolumeWrong are the
+	// same for the seed's Signal 2, the volume detector (per device).
+	BaselineRight []bool
+	BaselineWrong []int
+	VolumeRight   bool
+	VolumeWrong   int
 }
 
 // Severity returns the highest severity of the right alerts (tunnel
@@ -150,6 +160,9 @@ func (rn *Runner) Run(c Case) Result {
 		return res
 	}
 	tap := &truthTap{res: &res}
+	for _, b := range Baselines() {
+		tap.baselines = append(tap.baselines, newBaselineRun(b))
+	}
 	if c.Truth == TruthTunnel {
 		tap.client, _ = netip.ParseAddr(c.Client)
 		tap.domain = c.Domain
@@ -185,8 +198,28 @@ func (rn *Runner) Run(c Case) Result {
 	for _, n := range run.Summary.Skipped {
 		res.SkippedRecords += n
 	}
+	for _, br := range tap.baselines {
+		right := false
+		wrong := 0
+		for p := range br.flagged {
+			if c.Truth == TruthTunnel && p.client == tap.client && p.domain == c.Domain {
+				right = true
+				continue
+			}
+			wrong++
+		}
+		res.BaselineRight = append(res.BaselineRight, right)
+		res.BaselineWrong = append(res.BaselineWrong, wrong)
+	}
 	for _, key := range col.order {
 		a := col.byKey[key]
+		if a.RuleID == volume.RuleID {
+			if c.Truth == TruthTunnel && (a.Client == tap.client || a.Host == c.Client) {
+				res.VolumeRight = true
+			} else {
+				res.VolumeWrong++
+			}
+		}
 		if a.RuleID != tunnel.RuleID {
 			res.OtherAlerts++
 			continue
@@ -234,9 +267,10 @@ func (c *collector) Write(a *alert.Alert) error {
 // truthTap is a detector that raises nothing: it counts the queries of the
 // run and those of the ground-truth tunnel.
 type truthTap struct {
-	res    *Result
-	client netip.Addr
-	domain string
+	res       *Result
+	client    netip.Addr
+	domain    string
+	baselines []*baselineRun
 }
 
 func (t *truthTap) Name() string { return "benchmark" }
@@ -246,6 +280,9 @@ func (t *truthTap) Observe(ev *event.Event, _ detect.Emit) {
 		return
 	}
 	t.res.Queries++
+	for _, b := range t.baselines {
+		b.observe(ev)
+	}
 	if t.domain == "" || ev.Enrich.Domain != t.domain || ev.Client.Addr().Unmap() != t.client {
 		return
 	}
