@@ -104,7 +104,14 @@ func runBenchDetect(cmd *cobra.Command, o benchOptions) error {
 			fmt.Fprintf(stderr, "per-name evaluation not run: %v\n", err)
 		} else {
 			fmt.Fprintln(out)
-			benchdetect.FormatNameTable(out, rows, o.format == "markdown")
+			if o.format == "markdown" {
+				fmt.Fprint(out, "### Per-name label shape\n\n"+
+					"Each labelled name list scored name by name with `tunnel.NameScorer` (label shape only;\n"+
+					"threshold `tunnel.NameThreshold`).\n\n")
+			}
+			if err := benchdetect.FormatNameTable(out, rows, o.format == "markdown"); err != nil {
+				return err
+			}
 		}
 	}
 	if !ok {

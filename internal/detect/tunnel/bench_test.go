@@ -51,9 +51,9 @@ func BenchmarkObserve(b *testing.B) {
 // benchEvents returns n browsing-like events over about keys
 // client/domain keys; with longOnly, only names long enough to be scored.
 func benchEvents(n, keys int, longOnly bool) []event.Event {
-	prefixes := []string{"www", "static-assets-eu", "api", "d3k2lwlzmbn2u0.cdn", "login", "e1234.dscb.akamai", "mail", "img-prod-7.static"}
+	prefixes := []string{"www", "static-assets-eu-1", "api", "d3k2lwlzmbn2u0.cdn", "login", "e1234.dscb.akamai", "mail", "img-prod-7.static"}
 	if longOnly {
-		prefixes = []string{"static-assets-eu", "d3k2lwlzmbn2u0.cdn", "e1234.dscb.akamai", "img-prod-7.static"}
+		prefixes = []string{"static-assets-eu-1", "d3k2lwlzmbn2u0.cdn", "e1234.dscb.akamai", "img-prod-7.static"}
 	}
 	evs := make([]event.Event, n)
 	for i := range evs {

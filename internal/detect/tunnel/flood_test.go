@@ -56,7 +56,7 @@ func TestFlood(t *testing.T) {
 		} else {
 			// Long enough to be scored (not a plain query).
 			buf = strconv.AppendInt(append(buf, "host-"...), int64(i), 10)
-			buf = append(buf, "-cachenode.d"...)
+			buf = append(buf, "-cachenode-eu.d"...)
 			buf = strconv.AppendInt(buf, int64(rng.IntN(domains)), 10)
 			buf = append(buf, ".com"...)
 			ev.DNS.QType = event.TypeA
@@ -98,6 +98,9 @@ func TestFlood(t *testing.T) {
 	}
 	want := []string{"tunnel-flood.com high update=false", "tunnel-flood.com critical update=true"}
 	if d := cmp.Diff(want, got); d != "" {
+		for _, a := range alerts {
+			t.Logf("%s: %s; evidence %v", a.Key, a.Summary, a.Evidence)
+		}
 		t.Fatalf("alerts (-want +got):\n%s", d)
 	}
 	samples, _ := alerts[0].Get("sample_names")

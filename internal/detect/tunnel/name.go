@@ -50,9 +50,10 @@ type NameShape struct {
 	// Entropy is the Shannon entropy of the subdomain's byte frequencies,
 	// dots excluded, in bits per byte.
 	Entropy float64
-	// Encoded is set when a label of at least 16 bytes is written only in
-	// an encoding alphabet (hex, base32, base64, escaped binary) and holds
-	// a digit.
+	// Encoded is set when a label looks encoded, as the detector counts
+	// it (see analyse): at least 17 bytes in an encoding alphabet (hex,
+	// base32, base64, escaped binary) with digits mixed among the letters
+	// and at most one hyphen per 16 characters.
 	Encoded bool
 	// Hashed is set when the longest label is hexadecimal of a hash's
 	// length (32, 40 or 64) and no other label is long: the shape of a

@@ -119,6 +119,9 @@ func (d *Detector) evidence(a *agg, m *sums, w float64, s scored, b state.Bin, k
 	if s.hashLike {
 		ev = append(ev, alert.Field{Name: "hash_lookup_damping", Value: hashDamping})
 	}
+	if !s.supported {
+		ev = append(ev, alert.Field{Name: "supporting_features_gated", Value: true})
+	}
 	ev = append(ev,
 		alert.Field{Name: "mean_name_length", Value: round2(m.nameBytes / n)},
 		alert.Field{Name: "mean_labels", Value: round2(m.labels / n)},

@@ -13,8 +13,9 @@ import "math"
 //	score = min(100, 100/80 * sum_core(weight_i * x_i) + sum_support(weight_j * x_j))
 //	x = clamp((value - lo) / (hi - lo), 0, 1)
 //
-// The score is halved when the key looks like a hash lookup service (see
-// hashDamping).
+// Supporting features count only when at least half the names look encoded
+// or ask a tunnel's query types (see supportGate). The score is halved when
+// the key looks like a hash lookup service (see hashDamping).
 type feature struct {
 	name    string
 	weight  float64
@@ -65,6 +66,13 @@ const (
 	nFeatures
 )
 
+// supportGate is the share of encoded names, or of TXT, NULL, CNAME, MX
+// and rare query types, from which the supporting features count. Below
+// it the names carry no sign of data, and busy benign keys (unique host
+// names with serial numbers, asked at a steady pace) must not be pushed
+// over the threshold by timing or answers alone.
+const supportGate = 0.5
+
 // hashShare is the share of hash-shaped names (one long hexadecimal label
 // of 32, 40 or 64 characters) from which a key is taken for a reputation
 // lookup service (anti-virus, malware hash registries) rather than a
@@ -85,6 +93,9 @@ type scored struct {
 	distinct        float64
 	uniqueBytes     int64 // estimated bytes of distinct subdomains
 	hashLike        bool
+	// supported: the names or query types show data (see supportGate), so
+	// the supporting features count.
+	supported bool
 }
 
 // score evaluates the formula over s, the sums of a key in its sliding
@@ -133,8 +144,9 @@ func (s *sums) score() scored {
 		r.hashLike = true
 		damping = hashDamping
 	}
+	r.supported = r.values[fEncoded] >= supportGate || r.values[fType] >= supportGate
 	for i, f := range formula() {
-		if !r.available[i] {
+		if !r.available[i] || f.support && !r.supported {
 			continue
 		}
 		x := (r.values[i] - f.lo) / (f.hi - f.lo)

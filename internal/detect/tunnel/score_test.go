@@ -11,11 +11,12 @@ import (
 
 // TestSupportingFeatures checks the supporting part of the formula: each
 // response-side or timing feature adds up to its weight when the telemetry
-// shows it, and neither lowers the score when absent nor when unremarkable.
+// shows it, and neither lowers the score when absent nor when unremarkable;
+// and none counts for names without a sign of data (supportGate).
 func TestSupportingFeatures(t *testing.T) {
-	// Twenty queries of 24-byte letter-only subdomains, all distinct, asked
-	// as A: core features only, scoring below medium.
-	base := sums{queries: 20, subBytes: 20 * 24, chars: 20 * 23, labels: 40, maxLabel: 20, entropy: 20 * 4.0, distinct: 20}
+	// Twenty queries of 24-byte letter-only subdomains, all distinct, half
+	// asked as TXT: core features only, scoring below medium.
+	base := sums{queries: 20, subBytes: 20 * 24, chars: 20 * 23, labels: 40, maxLabel: 20, entropy: 20 * 4.0, distinct: 20, txt: 10}
 	core := base.score()
 	if core.score >= 50 {
 		t.Fatalf("base score %v, want a key below medium_score", core.score)
@@ -65,29 +66,48 @@ func TestSupportingFeatures(t *testing.T) {
 			t.Errorf("%s available without responses", f.name)
 		}
 	}
+	// The same with every query asked as A: the names show no data, so the
+	// supporting features are shown but add nothing.
+	gated := all
+	gated.txt = 0
+	plain := base
+	plain.txt = 0
+	if got, want := gated.score(), plain.score(); got.supported || got.score != want.score {
+		t.Errorf("gated: score %v (supported %v), want the core score %v", got.score, got.supported, want.score)
+	}
 }
 
-// TestResponseSideEndToEnd runs the same borderline shape through the
-// detector twice: queries only, and with NXDOMAIN-free, large, TTL-0
-// answers at a steady pace, as a tunnel's server gives them. Only the
-// second reaches an alert.
+// TestResponseSideEndToEnd runs the same borderline shape (letter-only
+// names, half asked as TXT) through the detector twice: queries only, and
+// with NXDOMAIN-free, large, TTL-0 answers at a steady pace, as a tunnel's
+// server gives them. Only the second reaches an alert.
 func TestResponseSideEndToEnd(t *testing.T) {
 	const letters = "abcdefghijklmnopqrstuvwxyz"
 	shape := func(withAnswers bool) []query {
 		qs := scenario(40, 2*time.Second, func(i int, r *rand.Rand) (string, uint16) {
-			return split(randFrom(r, letters, 24), 20) + ".mid.example.com", event.TypeA
+			qt := event.TypeA
+			if i%2 == 0 {
+				qt = event.TypeTXT
+			}
+			return split(randFrom(r, letters, 24), 20) + ".mid.example.com", qt
 		})
+		jitter := rand.New(rand.NewPCG(5, 6))
+		at := time.Duration(0)
 		for i := range qs {
 			if withAnswers {
 				qs[i].qsize, qs[i].rsize, qs[i].ttl = 70, 470, 0
 			} else {
+				// No responses, and no steady pace: exponential gaps of
+				// 2 s on average, as independent lookups have.
 				qs[i].rcode = event.RcodeUnknown
+				qs[i].at = at
+				at += time.Duration(jitter.ExpFloat64() * float64(2*time.Second))
 			}
 		}
 		return qs
 	}
 	if got := run(t, DefaultConfig(), shape(false)); len(got) != 0 {
-		t.Errorf("queries only: %d alerts, want none", len(got))
+		t.Errorf("queries only: %d alerts, want none: %v", len(got), got[0].Evidence)
 	}
 	got := run(t, DefaultConfig(), shape(true))
 	if len(got) != 1 {

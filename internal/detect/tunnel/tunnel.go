@@ -59,6 +59,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/dnsvigil/dnsvigil/internal/detect"
@@ -102,6 +103,10 @@ type Detector struct {
 	slow      *state.TopK[uint64]
 	slowKeyOf []key
 	slowE     []slowEntry
+	// names interns the strings of stored keys, so a key that returns in
+	// the next bin does not copy its strings again; it is cleared when it
+	// reaches internCap entries.
+	names map[string]string
 	// binStart and binEnd cache the current bin in Unix nanoseconds, so an
 	// event inside it skips the window's bookkeeping.
 	binStart, binEnd int64
@@ -137,7 +142,7 @@ func New(cfg Config) (*Detector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Detector{cfg: cfg, win: win, keys: keys, prevKeys: prev, slow: slow, allow: newAllowSet(builtin, cfg.Allow), tab: newTables()}, nil
+	return &Detector{cfg: cfg, win: win, keys: keys, prevKeys: prev, slow: slow, allow: newAllowSet(builtin, cfg.Allow), tab: newTables(), names: map[string]string{}}, nil
 }
 
 // Name implements detect.Detector.
@@ -196,7 +201,7 @@ func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
 	}
 	a := &d.aggs[s.ID]
 	if s.New {
-		d.keyOf[s.ID] = cloneKey(k)
+		d.keyOf[s.ID] = key{client: k.client, host: d.intern(k.host), proc: d.intern(k.proc), domain: d.intern(k.domain)}
 		a.reset()
 		a.allowCheck = d.allow.mayCover(dom)
 		a.nextEval = float64(d.cfg.MinQueries)
@@ -285,13 +290,32 @@ func (d *Detector) window(a *agg, t int64) (sums, float64) {
 	return m, min(w, 1)
 }
 
+// internCap bounds the interned key strings.
+const internCap = 1 << 16
+
+// intern returns a stored copy of s, copying it only the first time.
+func (d *Detector) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := d.names[s]; ok {
+		return v
+	}
+	if len(d.names) >= internCap {
+		clear(d.names) // a flood of one-off names: start over
+	}
+	v := strings.Clone(s)
+	d.names[v] = v
+	return v
+}
+
 // plainLen is the longest subdomain of a plain query: short names asked as
 // A, AAAA or HTTPS are not scored. They are most of ordinary traffic, and a
-// name with at most 12 bytes before the registrable domain carries little
-// data (7 bytes in base32), so a channel made of them needs thousands of
+// name with at most 16 bytes before the registrable domain carries little
+// data (10 bytes in base32), so a channel made of them needs thousands of
 // queries per kilobyte, which the volume detector counts. Every name the
 // tunnel tools send is longer or asks another type.
-const plainLen = 12
+const plainLen = 16
 
 // plainType reports the query types of ordinary browsing.
 func plainType(qt uint16) bool {
