@@ -18,6 +18,11 @@ const (
 	StrategyDNSServer = "DET0862"
 	// TechniqueDNSTunnel is T1071.004, Application Layer Protocol: DNS.
 	TechniqueDNSTunnel = "T1071.004"
+	// TechniqueCompromiseDNSServer is T1584.002, Compromise
+	// Infrastructure: DNS Server (hijacked delegations, Sea Turtle).
+	TechniqueCompromiseDNSServer = "T1584.002"
+	// TechniqueCompromiseDNSServerName is its ATT&CK name.
+	TechniqueCompromiseDNSServerName = "Compromise Infrastructure: DNS Server"
 )
 
 // Severity ranks alerts.

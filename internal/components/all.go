@@ -7,6 +7,7 @@ package components
 import (
 	"github.com/dnsvigil/dnsvigil/internal/detect"
 	"github.com/dnsvigil/dnsvigil/internal/detect/configchange"
+	"github.com/dnsvigil/dnsvigil/internal/detect/delegation"
 	"github.com/dnsvigil/dnsvigil/internal/detect/resolver"
 	"github.com/dnsvigil/dnsvigil/internal/detect/tunnel"
 	"github.com/dnsvigil/dnsvigil/internal/detect/volume"
@@ -64,7 +65,11 @@ func Build(cfg Config) (Built, error) {
 	if err != nil {
 		return Built{}, err
 	}
-	dets := []detect.Detector{res, vol, cfgc, tun}
+	del, err := delegation.New(cfg.Detectors.Delegation)
+	if err != nil {
+		return Built{}, err
+	}
+	dets := []detect.Detector{res, vol, cfgc, tun, del}
 	opts := cfg.InputOptions()
 	opts.HeaderOnly = !detect.AnyUsesRecords(dets)
 	return Built{

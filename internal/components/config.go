@@ -8,6 +8,7 @@ import (
 
 	"github.com/dnsvigil/dnsvigil/internal/config"
 	"github.com/dnsvigil/dnsvigil/internal/detect/configchange"
+	"github.com/dnsvigil/dnsvigil/internal/detect/delegation"
 	"github.com/dnsvigil/dnsvigil/internal/detect/resolver"
 	"github.com/dnsvigil/dnsvigil/internal/detect/tunnel"
 	"github.com/dnsvigil/dnsvigil/internal/detect/volume"
@@ -50,6 +51,7 @@ type DetectorsConfig struct {
 	Volume       volume.Config       `yaml:"volume"`
 	ConfigChange configchange.Config `yaml:"configchange"`
 	Tunnel       tunnel.Config       `yaml:"tunnel"`
+	Delegation   delegation.Config   `yaml:"delegation"`
 }
 
 // maxReorder caps input.reorder_max: the buffer's slot table is allocated
@@ -74,6 +76,7 @@ func DefaultConfig() Config {
 			Volume:       volume.DefaultConfig(),
 			ConfigChange: configchange.DefaultConfig(),
 			Tunnel:       tunnel.DefaultConfig(),
+			Delegation:   delegation.DefaultConfig(),
 		},
 		Incidents: incident.DefaultConfig(),
 	}
@@ -122,6 +125,7 @@ func (c Config) Validate() []error {
 	errs = append(errs, prefixed("detectors.volume", c.Detectors.Volume.Validate())...)
 	errs = append(errs, c.Detectors.ConfigChange.Validate()...)
 	errs = append(errs, c.Detectors.Tunnel.Validate()...)
+	errs = append(errs, c.Detectors.Delegation.Validate()...)
 	errs = append(errs, c.Incidents.Validate()...)
 	return errs
 }

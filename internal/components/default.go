@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/dnsvigil/dnsvigil/internal/detect/configchange"
+	"github.com/dnsvigil/dnsvigil/internal/detect/delegation"
 
 	"github.com/dnsvigil/dnsvigil/internal/detect/resolver"
 	"github.com/dnsvigil/dnsvigil/internal/detect/tunnel"
@@ -56,6 +57,7 @@ func DefaultYAML() []byte {
 	section(&b, "volume", volume.ExampleConfig)
 	section(&b, "configchange", configchange.ExampleConfig)
 	section(&b, "tunnel", tunnel.ExampleConfig)
+	section(&b, "delegation", delegation.ExampleConfig)
 	b.WriteString("# Incidents (dnsvigil scan --incidents): the alerts of one host, grouped.\n")
 	b.WriteString("incidents:\n")
 	indent(&b, incident.ExampleConfig)

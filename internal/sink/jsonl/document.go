@@ -171,6 +171,8 @@ func techniqueName(id string) string {
 		return alert.TechniqueDNSServerName
 	case alert.TechniqueDNSTunnel:
 		return "Application Layer Protocol: DNS"
+	case alert.TechniqueCompromiseDNSServer:
+		return alert.TechniqueCompromiseDNSServerName
 	}
 	return ""
 }
