@@ -233,7 +233,8 @@ func (d *Detector) observeAddrs(z *zone, ev *event.Event, emit detect.Emit) {
 		if z.nsHostsOfChanges[host] {
 			for _, c := range z.changes {
 				if c.kind == kindNS && strings.Contains(", "+c.new+", ", ", "+host+", ") && len(c.glue) < maxSetSize {
-					c.glue[host] = joinAddrs(as)
+					c.glue[strings.Clone(host)] = joinAddrs(as) // the map keeps the key it is given
+
 				}
 			}
 			continue

@@ -215,40 +215,13 @@ func TestNothingWatched(t *testing.T) {
 // first received the adversary's set at 04:13:51.111 by its own log
 // (meta.json).
 func TestLabHijack(t *testing.T) {
-	path := filepath.Join(testutil.RepoRoot(), "testdata", "lab", "ns-change", "lan.pcap.gz")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := input.DefaultOptions()
-	opts.Name = path
-	dec, err := pcap.Open(r, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
 	d, err := New(watch(Watched{Zone: "corp-victim.test"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var alerts []*alert.Alert
 	emit := func(a *alert.Alert) { alerts = append(alerts, a) }
-	var ev event.Event
-	for {
-		ev.Reset()
-		err := dec.Next(&ev)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			continue
-		}
-		d.Observe(&ev, emit)
-	}
+	readLab(t, "lan.pcap.gz", func(ev *event.Event) { d.Observe(ev, emit) })
 	d.Flush(emit)
 	if len(alerts) == 0 {
 		t.Fatal("no delegation alert")
@@ -267,5 +240,72 @@ func TestLabHijack(t *testing.T) {
 	}
 	for _, a := range alerts {
 		t.Logf("%s %s: %s", a.Severity, a.Key, a.Summary)
+	}
+	// The capture of the client link holds no glue; the internet edge's
+	// referrals do (TestLabHijackReferrals).
+}
+
+// TestLabHijackReferrals reads both captures of the lab run: the resolver
+// received the registry's new referral (from a.nic.test 198.51.100.3)
+// before any client, with glue for the adversary's name servers.
+func TestLabHijackReferrals(t *testing.T) {
+	var alerts []*alert.Alert
+	d, err := New(watch(Watched{Zone: "corp-victim.test"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	emit := func(a *alert.Alert) { alerts = append(alerts, a) }
+	// inet.pcap first: its referral precedes the client's answer.
+	for _, name := range []string{"inet.pcap.gz", "lan.pcap.gz"} {
+		readLab(t, name, func(ev *event.Event) { d.Observe(ev, emit) })
+	}
+	d.Flush(emit)
+	if len(alerts) == 0 {
+		t.Fatal("no delegation alert")
+	}
+	first := alerts[0]
+	if first.Client != netip.MustParseAddr("10.20.1.53") || first.Server != netip.MustParseAddr("198.51.100.3") {
+		t.Errorf("first received by %v from %v, want the resolver 10.20.1.53 from a.nic.test 198.51.100.3", first.Client, first.Server)
+	}
+	last := alerts[len(alerts)-1]
+	glue, _ := last.Get("new_name_server_addresses")
+	if d := cmp.Diff([]string{"ns1.evil-c2.test 203.0.113.53", "ns2.evil-c2.test 203.0.113.54"}, glue); d != "" {
+		t.Errorf("glue (-want +got):\n%s", d)
+	}
+	clients, _ := last.Get("clients")
+	if d := cmp.Diff([]string{"10.20.1.53", "10.20.0.23"}, clients); d != "" {
+		t.Errorf("clients (-want +got):\n%s", d)
+	}
+}
+
+// readLab decodes a capture of testdata/lab/ns-change with records.
+func readLab(t *testing.T, name string, fn func(*event.Event)) {
+	t.Helper()
+	path := filepath.Join(testutil.RepoRoot(), "testdata", "lab", "ns-change", name)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := input.DefaultOptions()
+	opts.Name = path
+	dec, err := pcap.Open(r, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev event.Event
+	for {
+		ev.Reset()
+		err := dec.Next(&ev)
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err == nil {
+			fn(&ev)
+		}
 	}
 }
