@@ -24,6 +24,7 @@ type scanOptions struct {
 	progress   string
 	quiet      bool
 	approve    []string
+	intel      []string
 	maxErrors  int
 	incidents  bool
 }
@@ -32,7 +33,7 @@ func newScanCmd() *cobra.Command {
 	var o scanOptions
 	c := &cobra.Command{
 		Use:   "scan PATH...",
-		Short: "Scan captures and logs for unapproved resolvers, DNS volume anomalies and resolver changes",
+		Short: "Scan captures and logs for unapproved resolvers, DNS tunnels, volume anomalies, resolver changes, delegation changes and threat-intel matches",
 		Long: `scan reads each PATH (a file, a directory walked recursively, a zip archive,
 or - for standard input), recognises its format from its content (pcap, pcapng,
 Zeek dns.log/conn.log as TSV or JSON, Sysmon EVTX/JSON/XML, Defender CSV/JSON
@@ -59,6 +60,7 @@ Exit codes: 0 no alert, 1 alerts raised, 2 usage, configuration or input error.`
 	f.StringVar(&o.progress, "progress", "auto", "progress bar on standard error: auto (terminal and large input), always or never")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the closing summary")
 	f.StringSliceVar(&o.approve, "approve", nil, "add an approved resolver (IP or CIDR); repeatable, added to the config's list")
+	f.StringSliceVar(&o.intel, "intel", nil, "load threat intelligence (STIX 2.1 bundle, MISP JSON export or a list of domains, IPs and CIDRs); repeatable, added to the config's intel.files")
 	f.BoolVar(&o.incidents, "incidents", false, "print incidents (the alerts of one host within incidents.window, grouped, with a timeline) instead of alerts")
 	f.IntVar(&o.maxErrors, "max-errors", 20, "print at most this many input errors as they happen (all are counted)")
 	return c
@@ -83,9 +85,15 @@ func runScan(cmd *cobra.Command, o scanOptions, args []string) error {
 	if err != nil {
 		return err
 	}
+	cfg.Intel.Files = append(cfg.Intel.Files, o.intel...)
 	built, err := components.Build(cfg)
 	if err != nil {
 		return err
+	}
+	if !o.quiet {
+		for _, n := range built.Notes {
+			fmt.Fprintln(stderr, escape.Terminal(n))
+		}
 	}
 	out, err := openOutput(o.output, cmd.OutOrStdout(), paths)
 	if err != nil {

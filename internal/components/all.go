@@ -5,9 +5,12 @@
 package components
 
 import (
+	"fmt"
+
 	"github.com/dnsvigil/dnsvigil/internal/detect"
 	"github.com/dnsvigil/dnsvigil/internal/detect/configchange"
 	"github.com/dnsvigil/dnsvigil/internal/detect/delegation"
+	"github.com/dnsvigil/dnsvigil/internal/detect/intelmatch"
 	"github.com/dnsvigil/dnsvigil/internal/detect/resolver"
 	"github.com/dnsvigil/dnsvigil/internal/detect/tunnel"
 	"github.com/dnsvigil/dnsvigil/internal/detect/volume"
@@ -19,6 +22,7 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/input/querylog"
 	"github.com/dnsvigil/dnsvigil/internal/input/sysmon"
 	"github.com/dnsvigil/dnsvigil/internal/input/zeek"
+	"github.com/dnsvigil/dnsvigil/internal/intel"
 	"github.com/dnsvigil/dnsvigil/internal/pipeline"
 )
 
@@ -40,6 +44,9 @@ type Built struct {
 	// Options are the decoder options for this configuration: resource
 	// records are decoded only when a detector reads them.
 	Options input.Options
+	// Notes say what was loaded (intel files) and what was skipped in it,
+	// for the run's report.
+	Notes []string
 }
 
 // Build constructs the enrichers and detectors a configuration asks for.
@@ -69,12 +76,46 @@ func Build(cfg Config) (Built, error) {
 	if err != nil {
 		return Built{}, err
 	}
-	dets := []detect.Detector{res, vol, cfgc, tun, del}
+	set, notes, err := loadIntel(cfg.Intel.Files)
+	if err != nil {
+		return Built{}, err
+	}
+	im, err := intelmatch.New(cfg.Detectors.Intel, set)
+	if err != nil {
+		return Built{}, err
+	}
+	dets := []detect.Detector{res, vol, cfgc, tun, del, im}
 	opts := cfg.InputOptions()
 	opts.HeaderOnly = !detect.AnyUsesRecords(dets)
 	return Built{
 		Enrichers: []pipeline.Enricher{enrich.NewNames(psl)},
 		Detectors: dets,
 		Options:   opts,
+		Notes:     notes,
 	}, nil
+}
+
+// loadIntel loads the intel files into one set. A file that cannot be read
+// or recognised is an error; entries skipped inside a file are reported in
+// the notes with the first problems.
+func loadIntel(files []string) (*intel.Set, []string, error) {
+	var all [][]intel.Indicator
+	var notes []string
+	for _, f := range files {
+		inds, st, err := intel.LoadFile(f)
+		if err != nil {
+			return nil, nil, fmt.Errorf("intel: %w", err)
+		}
+		all = append(all, inds)
+		note := fmt.Sprintf("intel %s: %d indicators loaded, %d entries skipped", f, st.Loaded, st.Skipped)
+		for i, p := range st.Problems {
+			if i == 3 {
+				note += fmt.Sprintf("; and %d more problems", len(st.Problems)-3)
+				break
+			}
+			note += "; " + p.Error()
+		}
+		notes = append(notes, note)
+	}
+	return intel.NewSet(all...), notes, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/config"
 	"github.com/dnsvigil/dnsvigil/internal/detect/configchange"
 	"github.com/dnsvigil/dnsvigil/internal/detect/delegation"
+	"github.com/dnsvigil/dnsvigil/internal/detect/intelmatch"
 	"github.com/dnsvigil/dnsvigil/internal/detect/resolver"
 	"github.com/dnsvigil/dnsvigil/internal/detect/tunnel"
 	"github.com/dnsvigil/dnsvigil/internal/detect/volume"
@@ -21,8 +22,16 @@ import (
 type Config struct {
 	Input     InputConfig     `yaml:"input"`
 	Names     NamesConfig     `yaml:"names"`
+	Intel     IntelConfig     `yaml:"intel"`
 	Detectors DetectorsConfig `yaml:"detectors"`
 	Incidents incident.Config `yaml:"incidents"`
+}
+
+// IntelConfig lists the threat intelligence files: STIX 2.1 bundles, MISP
+// JSON exports and plain lists (one domain, IP or CIDR a line), recognised
+// from their content. Relative paths are taken from the working directory.
+type IntelConfig struct {
+	Files []string `yaml:"files"`
 }
 
 // InputConfig holds the decoder settings shared by every input.
@@ -52,6 +61,7 @@ type DetectorsConfig struct {
 	ConfigChange configchange.Config `yaml:"configchange"`
 	Tunnel       tunnel.Config       `yaml:"tunnel"`
 	Delegation   delegation.Config   `yaml:"delegation"`
+	Intel        intelmatch.Config   `yaml:"intel"`
 }
 
 // maxReorder caps input.reorder_max: the buffer's slot table is allocated
@@ -77,6 +87,7 @@ func DefaultConfig() Config {
 			ConfigChange: configchange.DefaultConfig(),
 			Tunnel:       tunnel.DefaultConfig(),
 			Delegation:   delegation.DefaultConfig(),
+			Intel:        intelmatch.DefaultConfig(),
 		},
 		Incidents: incident.DefaultConfig(),
 	}
@@ -126,6 +137,12 @@ func (c Config) Validate() []error {
 	errs = append(errs, c.Detectors.ConfigChange.Validate()...)
 	errs = append(errs, c.Detectors.Tunnel.Validate()...)
 	errs = append(errs, c.Detectors.Delegation.Validate()...)
+	errs = append(errs, c.Detectors.Intel.Validate()...)
+	for i, f := range c.Intel.Files {
+		if f == "" {
+			errs = append(errs, config.Problemf(fmt.Sprintf("intel.files[%d]", i), "must name a file"))
+		}
+	}
 	errs = append(errs, c.Incidents.Validate()...)
 	return errs
 }

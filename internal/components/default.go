@@ -5,6 +5,7 @@ import (
 
 	"github.com/dnsvigil/dnsvigil/internal/detect/configchange"
 	"github.com/dnsvigil/dnsvigil/internal/detect/delegation"
+	"github.com/dnsvigil/dnsvigil/internal/detect/intelmatch"
 
 	"github.com/dnsvigil/dnsvigil/internal/detect/resolver"
 	"github.com/dnsvigil/dnsvigil/internal/detect/tunnel"
@@ -45,6 +46,14 @@ names:
   # dyndns.org, which is usually what an analyst wants to see.
   private_suffixes: false
 
+# Threat intelligence: STIX 2.1 bundles, MISP JSON exports and plain lists
+# (one domain, IP or CIDR a line), recognised from their content; relative
+# paths are taken from the working directory. Query names, answer addresses,
+# name servers and DNS servers are matched (detectors.intel).
+intel:
+  files: []
+    # - /etc/dnsvigil/intel/misp-export.json
+
 detectors:
 `
 
@@ -58,6 +67,7 @@ func DefaultYAML() []byte {
 	section(&b, "configchange", configchange.ExampleConfig)
 	section(&b, "tunnel", tunnel.ExampleConfig)
 	section(&b, "delegation", delegation.ExampleConfig)
+	section(&b, "intel", intelmatch.ExampleConfig)
 	b.WriteString("# Incidents (dnsvigil scan --incidents): the alerts of one host, grouped.\n")
 	b.WriteString("incidents:\n")
 	indent(&b, incident.ExampleConfig)
