@@ -79,3 +79,18 @@ func (c *countingSink) Write(a *alert.Alert) error {
 }
 
 func (c *countingSink) Close() error { return c.next.Close() }
+
+// notAnInput refuses a file the command writes (flag names it) when it is
+// also one of the inputs.
+func notAnInput(flag, name string, inputs []pipeline.Path) error {
+	info, err := os.Stat(name)
+	if err != nil {
+		return nil // not there yet: it cannot be an input
+	}
+	for _, p := range inputs {
+		if in, err := os.Stat(p.Name); err == nil && p.Name != "-" && os.SameFile(info, in) {
+			return fmt.Errorf("%s %s is also an input", flag, name)
+		}
+	}
+	return nil
+}

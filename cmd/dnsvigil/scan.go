@@ -13,6 +13,7 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/components"
 	"github.com/dnsvigil/dnsvigil/internal/pipeline"
 	"github.com/dnsvigil/dnsvigil/internal/sink/escape"
+	"github.com/dnsvigil/dnsvigil/internal/store"
 )
 
 // scanOptions are the flags of `dnsvigil scan`.
@@ -25,6 +26,7 @@ type scanOptions struct {
 	quiet      bool
 	approve    []string
 	intel      []string
+	store      string
 	maxErrors  int
 	incidents  bool
 }
@@ -61,6 +63,7 @@ Exit codes: 0 no alert, 1 alerts raised, 2 usage, configuration or input error.`
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the closing summary")
 	f.StringSliceVar(&o.approve, "approve", nil, "add an approved resolver (IP or CIDR); repeatable, added to the config's list")
 	f.StringSliceVar(&o.intel, "intel", nil, "load threat intelligence (STIX 2.1 bundle, MISP JSON export or a list of domains, IPs and CIDRs); repeatable, added to the config's intel.files")
+	f.StringVar(&o.store, "store", "", "record every response's records and the clients of each domain into this passive-DNS store file (created if absent; later scans add to it)")
 	f.BoolVar(&o.incidents, "incidents", false, "print incidents (the alerts of one host within incidents.window, grouped, with a timeline) instead of alerts")
 	f.IntVar(&o.maxErrors, "max-errors", 20, "print at most this many input errors as they happen (all are counted)")
 	return c
@@ -95,6 +98,20 @@ func runScan(cmd *cobra.Command, o scanOptions, args []string) error {
 			fmt.Fprintln(stderr, escape.Terminal(n))
 		}
 	}
+	var rec *store.Recorder
+	if o.store != "" {
+		if err := notAnInput("--store", o.store, paths); err != nil {
+			return err
+		}
+		db, err := store.Open(o.store, store.Options{})
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		rec = store.NewRecorder(db)
+		built.Detectors = append(built.Detectors, rec)
+		built.Options.HeaderOnly = false
+	}
 	out, err := openOutput(o.output, cmd.OutOrStdout(), paths)
 	if err != nil {
 		return err
@@ -123,6 +140,11 @@ func runScan(cmd *cobra.Command, o scanOptions, args []string) error {
 	bar.finish()
 	if err := sink.Close(); err != nil && runErr == nil {
 		runErr = err
+	}
+	if runErr == nil && rec != nil {
+		if err := rec.Err(); err != nil {
+			runErr = fmt.Errorf("--store %s: %w", o.store, err)
+		}
 	}
 	if runErr != nil {
 		return runErr
