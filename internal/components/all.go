@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/dnsvigil/dnsvigil/internal/detect"
+	"github.com/dnsvigil/dnsvigil/internal/detect/authns"
 	"github.com/dnsvigil/dnsvigil/internal/detect/configchange"
 	"github.com/dnsvigil/dnsvigil/internal/detect/delegation"
 	"github.com/dnsvigil/dnsvigil/internal/detect/intelmatch"
@@ -84,7 +85,11 @@ func Build(cfg Config) (Built, error) {
 	if err != nil {
 		return Built{}, err
 	}
-	dets := []detect.Detector{res, vol, cfgc, tun, del, im}
+	an, err := authns.New(cfg.Detectors.AuthNS, authns.Deps{PSL: psl, Intel: set})
+	if err != nil {
+		return Built{}, err
+	}
+	dets := []detect.Detector{res, vol, cfgc, tun, del, im, an}
 	opts := cfg.InputOptions()
 	opts.HeaderOnly = !detect.AnyUsesRecords(dets)
 	return Built{

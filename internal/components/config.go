@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dnsvigil/dnsvigil/internal/config"
+	"github.com/dnsvigil/dnsvigil/internal/detect/authns"
 	"github.com/dnsvigil/dnsvigil/internal/detect/configchange"
 	"github.com/dnsvigil/dnsvigil/internal/detect/delegation"
 	"github.com/dnsvigil/dnsvigil/internal/detect/intelmatch"
@@ -62,6 +63,7 @@ type DetectorsConfig struct {
 	Tunnel       tunnel.Config       `yaml:"tunnel"`
 	Delegation   delegation.Config   `yaml:"delegation"`
 	Intel        intelmatch.Config   `yaml:"intel"`
+	AuthNS       authns.Config       `yaml:"authns"`
 }
 
 // maxReorder caps input.reorder_max: the buffer's slot table is allocated
@@ -88,6 +90,7 @@ func DefaultConfig() Config {
 			Tunnel:       tunnel.DefaultConfig(),
 			Delegation:   delegation.DefaultConfig(),
 			Intel:        intelmatch.DefaultConfig(),
+			AuthNS:       authns.DefaultConfig(),
 		},
 		Incidents: incident.DefaultConfig(),
 	}
@@ -138,6 +141,7 @@ func (c Config) Validate() []error {
 	errs = append(errs, c.Detectors.Tunnel.Validate()...)
 	errs = append(errs, c.Detectors.Delegation.Validate()...)
 	errs = append(errs, c.Detectors.Intel.Validate()...)
+	errs = append(errs, c.Detectors.AuthNS.Validate()...)
 	for i, f := range c.Intel.Files {
 		if f == "" {
 			errs = append(errs, config.Problemf(fmt.Sprintf("intel.files[%d]", i), "must name a file"))

@@ -3,6 +3,7 @@ package components
 import (
 	"strings"
 
+	"github.com/dnsvigil/dnsvigil/internal/detect/authns"
 	"github.com/dnsvigil/dnsvigil/internal/detect/configchange"
 	"github.com/dnsvigil/dnsvigil/internal/detect/delegation"
 	"github.com/dnsvigil/dnsvigil/internal/detect/intelmatch"
@@ -68,6 +69,7 @@ func DefaultYAML() []byte {
 	section(&b, "tunnel", tunnel.ExampleConfig)
 	section(&b, "delegation", delegation.ExampleConfig)
 	section(&b, "intel", intelmatch.ExampleConfig)
+	section(&b, "authns", authns.ExampleConfig)
 	b.WriteString("# Incidents (dnsvigil scan --incidents): the alerts of one host, grouped.\n")
 	b.WriteString("incidents:\n")
 	indent(&b, incident.ExampleConfig)

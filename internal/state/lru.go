@@ -67,6 +67,19 @@ func (m *LRU[K, V]) Get(k K, now time.Time) (V, bool) {
 	return m.vals[id], true
 }
 
+// Ref returns a pointer to the value of k and touches it at now, without
+// inserting: absent or expired keys give false (an expired entry is
+// removed). The pointer is valid until the next call that inserts,
+// deletes or expires.
+func (m *LRU[K, V]) Ref(k K, now time.Time) (*V, bool) {
+	id := m.live(k, now)
+	if id < 0 {
+		return nil, false
+	}
+	m.touch(id, now)
+	return &m.vals[id], true
+}
+
 // Peek returns the value of k without touching it or expiring it.
 func (m *LRU[K, V]) Peek(k K) (V, bool) {
 	id, _ := m.idx.find(k)

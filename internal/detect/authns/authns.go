@@ -1,0 +1,435 @@
+// Package authns finds zones that internal clients query and whose
+// authoritative name servers look adversary-run (rule DNSV-AUTH-001, ATT&CK
+// T1583.002, detection strategy DET0862): the heart of "adversaries run
+// their own DNS servers". It learns each zone's NS set, the name servers'
+// addresses and the SOA from every response in the input (NS answers, the
+// authority section of responses and referrals, glue; package nsfacts), and
+// scores a zone when a client asks under it:
+//
+//	score = min(100, d · Σ feature weights)
+//
+//	delegation_changed    25  the zone's NS set changed during the input to servers of no DNS provider
+//	self_hosted           20  every server is named under one domain that is no DNS provider
+//	exclusive_servers     10  no server was seen serving any other zone
+//	intel                 40  a server name or address is on threat intel
+//	shares_with_bad       25  a server also serves a zone on threat intel or reported by this detector
+//	soa_primary_outside   10  the SOA's MNAME is not among the NS set
+//	low_ns_ttl             5  an NS record's TTL is below low_ns_ttl
+//	d = 0.2 when a server belongs to a catalogued managed DNS provider, else 1
+//
+// Medium from medium_score, high from high_score; one alert per (zone, NS
+// set), raised at the query that first scores it, with every feature's
+// contribution in the evidence. Zones and name servers live in
+// least-recently-used tables of max_domains and max_name_servers entries,
+// so memory does not depend on the input.
+//
+// False positives the seed lists (CDNs, marketing platforms, developer test
+// domains, planned migrations) are handled by the provider catalogue and by
+// exclusions with a reason.
+package authns
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dnsvigil/dnsvigil/internal/detect"
+	"github.com/dnsvigil/dnsvigil/internal/dnsname"
+	"github.com/dnsvigil/dnsvigil/internal/event"
+	"github.com/dnsvigil/dnsvigil/internal/intel"
+	"github.com/dnsvigil/dnsvigil/internal/nsfacts"
+	"github.com/dnsvigil/dnsvigil/internal/state"
+)
+
+// Rule identity.
+const (
+	RuleID   = "DNSV-AUTH-001"
+	RuleName = "Zone on suspicious authoritative servers"
+	// Name is the detector's name in configuration and counters.
+	Name = "authns"
+)
+
+// Feature weights (see the package doc).
+const (
+	wChanged    = 25
+	wSelfHosted = 20
+	wExclusive  = 10
+	wIntel      = 40
+	wSharesBad  = 25
+	wSOA        = 10
+	wLowTTL     = 5
+	// providerDamping multiplies the score of a zone on a managed
+	// provider's servers.
+	providerDamping = 0.2
+)
+
+// Bounds of per-zone and per-server state.
+const (
+	maxNS    = 8 // name servers kept per zone
+	maxAddrs = 2 // addresses kept per server
+	maxZones = 4 // zones remembered per server (a count saturates past it)
+)
+
+// Deps are what the detector needs besides its configuration.
+type Deps struct {
+	// PSL gives the registrable domain of a name server.
+	PSL *dnsname.PSL
+	// Intel, when not nil, is matched against server names and addresses
+	// and against the zones they serve.
+	Intel *intel.Set
+}
+
+// Detector scores zones by their authoritative servers. Build it with New;
+// it is not safe for concurrent use.
+type Detector struct {
+	cfg   Config
+	deps  Deps
+	prov  providers
+	excl  []Exclusion
+	zones *state.LRU[string, zone]
+	nss   *state.LRU[string, server]
+
+	// scratch for one response: NS hosts grouped by owner zone
+	owners []ownerNS
+
+	responses, queries, scored, excluded, alerts int64
+}
+
+// zone is what is known of one zone (an NS owner name).
+type zone struct {
+	name        string
+	ns          [maxNS]string
+	nNS         int
+	baseNS      string // the first NS set seen
+	oldNS       string // the NS set before it changed, when the current one is not the first
+	reportedNS  string // the NS set last reported
+	changed     time.Time
+	changes     int
+	minTTL      uint32
+	soaMName    string
+	version     uint32 // bumped when the NS set changes
+	scored      uint32 // version last scored
+	queries     int64
+	firstQuery  time.Time
+	firstClient netip.Addr
+	firstHost   string
+	// hasSub: a zone below this one is tracked, so queries under it look
+	// for the closest enclosing zone.
+	hasSub bool
+}
+
+// server is what is known of one name server.
+type server struct {
+	host    string
+	dom     string // its registrable domain
+	first   time.Time
+	zones   [maxZones]uint64
+	nZones  int // distinct zones served, saturating above maxZones
+	addrs   [maxAddrs]netip.Addr
+	nAddrs  int
+	glue    bool
+	badZone string // a zone on intel or reported that this server serves
+}
+
+type ownerNS struct {
+	zone  string
+	hosts [maxNS]string
+	n     int
+	ttl   uint32
+}
+
+// New returns a detector for cfg, which must pass Validate.
+func New(cfg Config, deps Deps) (*Detector, error) {
+	if errs := cfg.Validate(); len(errs) > 0 {
+		return nil, fmt.Errorf("new authns detector: %w", errors.Join(errs...))
+	}
+	if deps.PSL == nil {
+		deps.PSL = dnsname.NewPSL(dnsname.PSLOptions{})
+	}
+	var lists [][]Provider
+	if cfg.UseBuiltinProviders {
+		builtin, err := ParseProviders(ProviderList)
+		if err != nil {
+			return nil, fmt.Errorf("new authns detector: %w", err)
+		}
+		lists = append(lists, builtin)
+	}
+	lists = append(lists, slices.Clone(cfg.Providers))
+	d := &Detector{cfg: cfg, deps: deps, prov: newProviders(lists...), excl: cfg.Exclusions}
+	if !cfg.Enabled {
+		return d, nil
+	}
+	var err error
+	if d.zones, err = state.NewLRU[string, zone](cfg.MaxDomains, 0, strings.Clone); err != nil {
+		return nil, err
+	}
+	if d.nss, err = state.NewLRU[string, server](cfg.MaxNameServers, 0, strings.Clone); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Name implements detect.Detector.
+func (d *Detector) Name() string { return Name }
+
+// UsesRecords implements detect.RecordsUser.
+func (d *Detector) UsesRecords() bool { return d.cfg.Enabled }
+
+// Observe implements detect.Detector.
+func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
+	if !d.cfg.Enabled || ev.Kind != event.KindDNS || ev.Time.IsZero() {
+		return
+	}
+	if ev.DNS.HasResponse && len(ev.DNS.Answers)+len(ev.DNS.Authority)+len(ev.DNS.Additional) > 0 {
+		d.responses++
+		d.learn(ev)
+	}
+	if ev.DNS.HasQuery && ev.Enrich.Domain != "" {
+		d.queries++
+		d.query(ev, emit)
+	}
+}
+
+// learn takes the NS sets, server addresses and SOA of a response.
+func (d *Detector) learn(ev *event.Event) {
+	d.owners = d.owners[:0]
+	nsfacts.EachNS(ev, func(owner, host string, ttl uint32, _ nsfacts.Section) {
+		i := 0
+		for i < len(d.owners) && d.owners[i].zone != owner {
+			i++
+		}
+		if i == len(d.owners) {
+			if i == maxNS {
+				return
+			}
+			d.owners = append(d.owners, ownerNS{zone: owner, ttl: ttl})
+		}
+		o := &d.owners[i]
+		o.ttl = min(o.ttl, ttl)
+		if o.n < maxNS && !slices.Contains(o.hosts[:o.n], host) {
+			o.hosts[o.n] = host
+			o.n++
+		}
+	})
+	for i := range d.owners {
+		o := &d.owners[i]
+		reg := d.deps.PSL.Domain(o.zone)
+		if reg == "" {
+			continue // the root or a public suffix: not a zone a client's domain sits in
+		}
+		hosts := o.hosts[:o.n]
+		slices.Sort(hosts)
+		if reg != o.zone {
+			p, ins := d.zones.Upsert(reg, ev.Time)
+			if ins {
+				*p = zone{name: strings.Clone(reg)}
+			}
+			p.hasSub = true
+		}
+		z, inserted := d.zones.Upsert(o.zone, ev.Time)
+		if inserted {
+			*z = zone{name: strings.Clone(o.zone)}
+		}
+		unchanged := z.nNS > 0 && slices.Equal(z.ns[:z.nNS], hosts)
+		switch {
+		case unchanged:
+		case z.nNS == 0:
+			z.setNS(hosts)
+			z.baseNS = strings.Join(hosts, ", ")
+			z.version++
+		default:
+			z.oldNS = strings.Join(z.ns[:z.nNS], ", ")
+			z.setNS(hosts)
+			if strings.Join(hosts, ", ") == z.baseNS {
+				z.oldNS = "" // back to the first set: a revert, not a change
+			}
+			z.changed = ev.Time
+			z.changes++
+			z.version++
+		}
+		if z.minTTL == 0 || o.ttl < z.minTTL {
+			z.minTTL = o.ttl
+		}
+		if unchanged {
+			continue // its servers know this zone already
+		}
+		zoneHash := state.HashString(0, o.zone)
+		zoneBad := d.deps.Intel != nil && d.onIntel(o.zone)
+		for _, h := range hosts {
+			s, ins := d.nss.Upsert(h, ev.Time)
+			if ins {
+				*s = server{host: strings.Clone(h), dom: strings.Clone(d.deps.PSL.Domain(h)), first: ev.Time}
+			}
+			s.addZone(zoneHash)
+			if zoneBad && s.badZone == "" {
+				s.badZone = z.name
+			}
+		}
+	}
+	nsfacts.EachSOA(ev, func(soa nsfacts.SOA, _ nsfacts.Section) {
+		if z, ok := d.zones.Peek(soa.Zone); ok && z.soaMName != soa.MName {
+			z.soaMName = strings.Clone(soa.MName)
+			d.zones.Put(soa.Zone, z, ev.Time)
+		}
+	})
+	// Server addresses come as glue beside NS records, or as the answer to
+	// a query for a known server's name; other answers are not read.
+	if len(d.owners) == 0 {
+		if qt := ev.DNS.QType; qt != event.TypeA && qt != event.TypeAAAA {
+			return
+		}
+		if _, ok := d.nss.Peek(ev.DNS.QName); !ok {
+			return
+		}
+	}
+	nsfacts.EachAddr(ev, func(name string, a netip.Addr, _ uint32, sec nsfacts.Section) {
+		s, ok := d.nss.Peek(name)
+		if !ok {
+			return
+		}
+		if !slices.Contains(s.addrs[:s.nAddrs], a) && s.nAddrs < maxAddrs {
+			s.addrs[s.nAddrs] = a
+			s.nAddrs++
+		}
+		if sec == nsfacts.Additional {
+			s.glue = true
+		}
+		d.nss.Put(name, s, ev.Time)
+	})
+}
+
+func (z *zone) setNS(hosts []string) {
+	z.nNS = len(hosts)
+	for i, h := range hosts {
+		z.ns[i] = strings.Clone(h)
+	}
+}
+
+func (s *server) addZone(h uint64) {
+	if slices.Contains(s.zones[:min(s.nZones, maxZones)], h) {
+		return
+	}
+	if s.nZones < maxZones {
+		s.zones[s.nZones] = h
+	}
+	s.nZones++
+}
+
+func (d *Detector) onIntel(name string) bool {
+	_, ok := d.deps.Intel.MatchName(name)
+	return ok
+}
+
+// query scores the zone a client asked under, once per NS set.
+func (d *Detector) query(ev *event.Event, emit detect.Emit) {
+	z, ok := d.zoneOf(ev.DNS.QName, ev.Enrich.Domain, ev.Time)
+	if !ok || z.nNS == 0 {
+		return
+	}
+	z.queries++
+	if z.firstQuery.IsZero() {
+		z.firstQuery, z.firstClient, z.firstHost = ev.Time, ev.Client.Addr().Unmap(), strings.Clone(ev.Host.Name)
+	}
+	if z.scored == z.version {
+		return
+	}
+	z.scored = z.version
+	d.scored++
+	sc := d.score(z)
+	if sc.score < d.cfg.MediumScore {
+		return
+	}
+	if d.isExcluded(z.name) {
+		d.excluded++
+		return
+	}
+	set := strings.Join(z.ns[:z.nNS], ", ")
+	if set == z.reportedNS {
+		return // this NS set was reported already
+	}
+	z.reportedNS = set
+	for _, h := range z.ns[:z.nNS] {
+		if s, ok := d.nss.Peek(h); ok && s.badZone == "" {
+			s.badZone = z.name
+			d.nss.Put(h, s, ev.Time)
+		}
+	}
+	d.alerts++
+	emit(d.alert(z, sc, ev))
+}
+
+// zoneOf finds the tracked zone of a query: the closest enclosing zone
+// whose NS set is known, from the query name up to its registrable domain.
+func (d *Detector) zoneOf(qname, domain string, now time.Time) (*zone, bool) {
+	top, ok := d.zones.Ref(domain, now)
+	if !ok {
+		return nil, false
+	}
+	if top.hasSub {
+		for n := qname; len(n) > len(domain); n = parent(n) {
+			if n[len(n)-len(domain)-1] != '.' {
+				continue
+			}
+			if z, ok := d.zones.Ref(n, now); ok && z.nNS > 0 {
+				return z, true
+			}
+		}
+	}
+	return top, top.nNS > 0
+}
+
+func (d *Detector) isExcluded(name string) bool {
+	for _, e := range d.excl {
+		if nsfacts.InBailiwick(name, e.Domain) {
+			return true
+		}
+	}
+	return false
+}
+
+// Advance implements detect.Detector; the detector keeps no windows.
+func (d *Detector) Advance(time.Time, detect.Emit) {}
+
+// Flush implements detect.Detector; alerts are raised as queries come.
+func (d *Detector) Flush(detect.Emit) {}
+
+// Counts implements detect.Counter.
+func (d *Detector) Counts() []detect.Stat {
+	if !d.cfg.Enabled {
+		return nil
+	}
+	return []detect.Stat{
+		{Name: "responses read", Value: d.responses},
+		{Name: "queries read", Value: d.queries},
+		{Name: "zones tracked", Value: int64(d.zones.Len())},
+		{Name: "zones evicted", Value: d.zones.Evictions()},
+		{Name: "name servers tracked", Value: int64(d.nss.Len())},
+		{Name: "name servers evicted", Value: d.nss.Evictions()},
+		{Name: "zones scored", Value: d.scored},
+		{Name: "zones excluded", Value: d.excluded},
+		{Name: "alerts", Value: d.alerts},
+	}
+}
+
+// parent returns name without its first label, or "".
+func parent(name string) string {
+	for i := 0; i < len(name); i++ {
+		if name[i] == '\\' {
+			i++
+			continue
+		}
+		if name[i] == '.' {
+			return name[i+1:]
+		}
+	}
+	return ""
+}
+
+var (
+	_ detect.Detector    = (*Detector)(nil)
+	_ detect.Counter     = (*Detector)(nil)
+	_ detect.RecordsUser = (*Detector)(nil)
+)
