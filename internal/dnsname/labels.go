@@ -99,3 +99,18 @@ func LastLabelsOffset(name string, n int) int {
 	}
 	return start
 }
+
+// Parent returns name without its first label ("" for a one-label name or
+// the root), honouring escapes: a "\." inside a label does not end it.
+func Parent(name string) string {
+	for i := 0; i < len(name); i++ {
+		if name[i] == '\\' {
+			i++
+			continue
+		}
+		if name[i] == '.' {
+			return name[i+1:]
+		}
+	}
+	return ""
+}

@@ -168,3 +168,19 @@ func hasEmptyLabel(name string) bool {
 	}
 	return false
 }
+
+func TestParent(t *testing.T) {
+	for _, tc := range []struct{ name, want string }{
+		{"www.example.com", "example.com"},
+		{"example.com", "com"},
+		{"com", ""},
+		{"", ""},
+		{`a\.b.example.com`, "example.com"},
+		{`a\\.example.com`, "example.com"},
+		{`a\046b.example`, "example"},
+	} {
+		if got := Parent(tc.name); got != tc.want {
+			t.Errorf("Parent(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

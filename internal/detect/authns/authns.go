@@ -369,7 +369,7 @@ func (d *Detector) zoneOf(qname, domain string, now time.Time) (*zone, bool) {
 		return nil, false
 	}
 	if top.hasSub {
-		for n := qname; len(n) > len(domain); n = parent(n) {
+		for n := qname; len(n) > len(domain); n = dnsname.Parent(n) {
 			if n[len(n)-len(domain)-1] != '.' {
 				continue
 			}
@@ -412,20 +412,6 @@ func (d *Detector) Counts() []detect.Stat {
 		{Name: "zones excluded", Value: d.excluded},
 		{Name: "alerts", Value: d.alerts},
 	}
-}
-
-// parent returns name without its first label, or "".
-func parent(name string) string {
-	for i := 0; i < len(name); i++ {
-		if name[i] == '\\' {
-			i++
-			continue
-		}
-		if name[i] == '.' {
-			return name[i+1:]
-		}
-	}
-	return ""
 }
 
 var (

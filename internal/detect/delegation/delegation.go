@@ -28,6 +28,7 @@ import (
 
 	"github.com/dnsvigil/dnsvigil/internal/alert"
 	"github.com/dnsvigil/dnsvigil/internal/detect"
+	"github.com/dnsvigil/dnsvigil/internal/dnsname"
 	"github.com/dnsvigil/dnsvigil/internal/event"
 	"github.com/dnsvigil/dnsvigil/internal/nsfacts"
 )
@@ -186,7 +187,7 @@ func (d *Detector) setBaselineNS(z *zone, hosts []string, from string) {
 // addresses). It reuses one slice.
 func (d *Detector) zonesIn(ev *event.Event) []*zone {
 	d.found = d.found[:0]
-	for n := ev.DNS.QName; n != ""; n = parent(n) {
+	for n := ev.DNS.QName; n != ""; n = dnsname.Parent(n) {
 		if z, ok := d.zones[n]; ok {
 			d.found = append(d.found, z)
 			break
@@ -424,20 +425,6 @@ func clientName(ev *event.Event) string {
 		return ev.Host.Name
 	}
 	return ev.Client.Addr().Unmap().String()
-}
-
-// parent returns name without its first label, or "".
-func parent(name string) string {
-	for i := 0; i < len(name); i++ {
-		if name[i] == '\\' {
-			i++
-			continue
-		}
-		if name[i] == '.' {
-			return name[i+1:]
-		}
-	}
-	return ""
 }
 
 func joinAddrs(as []netip.Addr) string {
