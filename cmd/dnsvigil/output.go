@@ -18,7 +18,13 @@ const maxFindings = 100_000
 // once, with its final numbers: detectors that re-report a growing finding
 // under the same key are merged by the latest sink in front. counted sits
 // between the two and counts what is written.
-func newAlertSink(o scanOptions, w io.Writer, counted *countingSink, inc incident.Config) (sink.Sink, error) {
+// newAlertSink builds the chain latest -> wrap (when not nil) -> counted ->
+// writer: one report per finding reaches wrap and the writer.
+func newAlertSink(o scanOptions, w io.Writer, counted *countingSink, inc incident.Config, wrap func(sink.Sink) sink.Sink) (sink.Sink, error) {
+	var first sink.Sink = counted
+	if wrap != nil {
+		first = wrap(counted)
+	}
 	if o.incidents {
 		var out incident.Output = incident.NewTableWriter(w, useColor(o.color, w), table.DefaultConfig().MaxAlerts)
 		if o.format == "json" {
@@ -29,11 +35,11 @@ func newAlertSink(o scanOptions, w io.Writer, counted *countingSink, inc inciden
 			return nil, err
 		}
 		counted.next = s
-		return latest.New(counted, maxFindings), nil
+		return latest.New(first, maxFindings), nil
 	}
 	if o.format == "json" {
 		counted.next = jsonl.New(w)
-		return latest.New(counted, maxFindings), nil
+		return latest.New(first, maxFindings), nil
 	}
 	cfg := table.DefaultConfig()
 	cfg.Color = useColor(o.color, w)
@@ -42,7 +48,7 @@ func newAlertSink(o scanOptions, w io.Writer, counted *countingSink, inc inciden
 		return nil, err
 	}
 	counted.next = t
-	return latest.New(counted, maxFindings), nil
+	return latest.New(first, maxFindings), nil
 }
 
 // writeSummary prints the closing summary to w (standard error).

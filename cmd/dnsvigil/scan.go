@@ -11,7 +11,10 @@ import (
 	"golang.org/x/term"
 
 	"github.com/dnsvigil/dnsvigil/internal/components"
+	"github.com/dnsvigil/dnsvigil/internal/dnsname"
 	"github.com/dnsvigil/dnsvigil/internal/pipeline"
+	"github.com/dnsvigil/dnsvigil/internal/rdap"
+	"github.com/dnsvigil/dnsvigil/internal/sink"
 	"github.com/dnsvigil/dnsvigil/internal/sink/escape"
 	"github.com/dnsvigil/dnsvigil/internal/store"
 )
@@ -118,7 +121,16 @@ func runScan(cmd *cobra.Command, o scanOptions, args []string) error {
 	}
 	defer out.abort()
 	counted := &countingSink{byRule: map[string]int64{}}
-	sink, err := newAlertSink(o, out.w, counted, cfg.Incidents)
+	var wrap func(sink.Sink) sink.Sink
+	if cfg.Enrich.RDAP.Enabled {
+		client, err := rdap.New(cfg.Enrich.RDAP, nil, nil)
+		if err != nil {
+			return err
+		}
+		psl := dnsname.NewPSL(dnsname.PSLOptions{Private: cfg.Names.PrivateSuffixes})
+		wrap = func(next sink.Sink) sink.Sink { return &rdapSink{next: next, client: client, psl: psl} }
+	}
+	sink, err := newAlertSink(o, out.w, counted, cfg.Incidents, wrap)
 	if err != nil {
 		return err
 	}

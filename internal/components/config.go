@@ -17,6 +17,7 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/incident"
 	"github.com/dnsvigil/dnsvigil/internal/input"
 	"github.com/dnsvigil/dnsvigil/internal/netset"
+	"github.com/dnsvigil/dnsvigil/internal/rdap"
 )
 
 // Config is the root of dnsvigil.yaml.
@@ -24,8 +25,16 @@ type Config struct {
 	Input     InputConfig     `yaml:"input"`
 	Names     NamesConfig     `yaml:"names"`
 	Intel     IntelConfig     `yaml:"intel"`
+	Enrich    EnrichConfig    `yaml:"enrich"`
 	Detectors DetectorsConfig `yaml:"detectors"`
 	Incidents incident.Config `yaml:"incidents"`
+}
+
+// EnrichConfig holds enrichments that ask the network, on findings only.
+type EnrichConfig struct {
+	// RDAP adds the registration date and registrar of an alert's domain.
+	// Off by default.
+	RDAP rdap.Config `yaml:"rdap"`
 }
 
 // IntelConfig lists the threat intelligence files: STIX 2.1 bundles, MISP
@@ -92,6 +101,7 @@ func DefaultConfig() Config {
 			Intel:        intelmatch.DefaultConfig(),
 			AuthNS:       authns.DefaultConfig(),
 		},
+		Enrich:    EnrichConfig{RDAP: rdap.DefaultConfig()},
 		Incidents: incident.DefaultConfig(),
 	}
 }
@@ -147,6 +157,7 @@ func (c Config) Validate() []error {
 			errs = append(errs, config.Problemf(fmt.Sprintf("intel.files[%d]", i), "must name a file"))
 		}
 	}
+	errs = append(errs, c.Enrich.RDAP.Validate()...)
 	errs = append(errs, c.Incidents.Validate()...)
 	return errs
 }

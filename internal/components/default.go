@@ -55,6 +55,27 @@ intel:
   files: []
     # - /etc/dnsvigil/intel/misp-export.json
 
+# Enrichments that ask the network, run on findings only (never per event).
+enrich:
+  # RDAP: the registration date, registrar and status of an alert's
+  # registrable domain, through the IANA bootstrap; a zone on suspicious name
+  # servers registered less than 30 days before is raised a severity level.
+  rdap:
+    enabled: false
+    # Answers are cached here, one file per domain ("" keeps no cache).
+    cache_dir: ""
+    cache_ttl: 168h0m0s
+    # How long "not registered" (404) answers are kept.
+    negative_ttl: 24h0m0s
+    # Per lookup, bootstrap included.
+    timeout: 10s
+    # Lookups per minute; past it an alert is left without registration facts.
+    rate_per_minute: 30
+    bootstrap_url: https://data.iana.org/rdap/
+    # One RDAP server for every query instead of the bootstrap ("" = bootstrap).
+    server_url: ""
+    max_response_bytes: 4194304
+
 detectors:
 `
 
