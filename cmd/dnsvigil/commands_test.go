@@ -200,3 +200,27 @@ func TestScanIncidents(t *testing.T) {
 		t.Errorf("%d incident rows in the table, want 2:\n%s", n, tab.String())
 	}
 }
+
+// TestScanDirectToAuthoritative scans the bypass lab capture: the
+// compromised workstation's queries straight to the adversary's name
+// servers are reported with the queries that asked for no recursion and
+// the zone the server is authoritative for (learned from the glue of an
+// earlier referral in the same capture).
+func TestScanDirectToAuthoritative(t *testing.T) {
+	lab := filepath.Join(testutil.RepoRoot(), "testdata/lab/bypass/lan.pcap")
+	var out, errb bytes.Buffer
+	if code := run([]string{"scan", "--format", "json", lab}, nil, &out, &errb); code != exitAlerts {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var line string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.Contains(l, `"DNSV-RES-001"`) && strings.Contains(l, `"203.0.113.53"`) {
+			line = l
+		}
+	}
+	for _, want := range []string{`"queries_without_recursion":9`, `"server_authoritative_for":["evil-c2.test"]`, "bypassing the resolvers"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("alert for 203.0.113.53 lacks %s: %s", want, line)
+		}
+	}
+}

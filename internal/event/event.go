@@ -181,9 +181,14 @@ const (
 // escapes for bytes that are not plain (a dot inside a label is "\.", a NUL
 // byte "\000", a space "\ "), so label boundaries survive. The root is ".".
 type DNS struct {
-	ID     uint16
-	Flags  Flags // header flags of the response when seen, else of the query
-	Opcode uint8
+	ID    uint16
+	Flags Flags // header flags of the response when seen, else of the query
+	// FlagsKnown is true when Flags hold header bits as sent on the wire
+	// (pcap, dnstap) or as a sensor logged them (Zeek's RD column); endpoint
+	// logs that never see a header leave it false, and their Flags say
+	// nothing about recursion desired.
+	FlagsKnown bool
+	Opcode     uint8
 	// RCode is the response code (extended with EDNS when present), or
 	// RcodeUnknown when no response was seen.
 	RCode  uint16

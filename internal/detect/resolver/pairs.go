@@ -27,6 +27,7 @@ type pair struct {
 	last       time.Time
 	queries    int64
 	conns      int64
+	noRecurse  int64 // queries with recursion desired clear (RD=0)
 	transports uint8 // bit per event.Transport
 	ports      [maxPorts]uint16
 	nports     uint8
@@ -223,6 +224,9 @@ func (t *pairTable) down(j int) bool {
 func (p *pair) record(ev *event.Event, client netip.Addr, tr event.Transport, query bool, samples int) {
 	if query {
 		p.queries++
+		if ev.DNS.HasQuery && ev.DNS.FlagsKnown && !ev.DNS.Flags.Has(event.FlagRD) {
+			p.noRecurse++
+		}
 	} else {
 		p.conns++
 	}

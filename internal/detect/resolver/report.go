@@ -40,6 +40,8 @@ const (
 	FieldCatalogueSources  = "catalogue_sources"
 	FieldApprovedCount     = "approved_resolvers_configured"
 	FieldExpiredExclusion  = "expired_exclusion"
+	FieldNoRecursion       = "queries_without_recursion"
+	FieldAuthoritativeFor  = "server_authoritative_for"
 	FieldReport            = "report"
 	FieldReportNumber      = "report_number"
 )
@@ -79,6 +81,15 @@ func (d *Detector) buildAlert(p *pair, now time.Time, kind reportKind) *alert.Al
 		a.QName = p.names[0]
 	}
 	a.Summary = summary(p, tier, transports)
+	auth := d.auth[p.key.server]
+	switch {
+	case p.noRecurse > 0 && auth != "":
+		a.Summary += fmt.Sprintf("; %s without recursion desired, to an authoritative server of %s: the host resolves by itself, bypassing the resolvers", plural(p.noRecurse, "query", "queries"), auth)
+	case p.noRecurse > 0:
+		a.Summary += fmt.Sprintf("; %s without recursion desired (RD=0), as sent to authoritative servers", plural(p.noRecurse, "query", "queries"))
+	case auth != "":
+		a.Summary += "; the server is authoritative for " + auth
+	}
 	a.Evidence = []alert.Field{
 		{Name: FieldQueryCount, Value: p.queries},
 		{Name: FieldConnectionCount, Value: p.conns},
@@ -101,6 +112,12 @@ func (d *Detector) buildAlert(p *pair, now time.Time, kind reportKind) *alert.Al
 	}
 	if p.morePorts {
 		a.Evidence = append(a.Evidence, alert.Field{Name: FieldPortsTruncated, Value: true})
+	}
+	if p.noRecurse > 0 {
+		a.Evidence = append(a.Evidence, alert.Field{Name: FieldNoRecursion, Value: p.noRecurse})
+	}
+	if auth != "" {
+		a.Evidence = append(a.Evidence, alert.Field{Name: FieldAuthoritativeFor, Value: alert.Names{auth}})
 	}
 	a.Evidence = append(a.Evidence, alert.Field{Name: FieldApprovedCount, Value: d.pol.nApproved})
 	if p.expired >= 0 {

@@ -49,6 +49,7 @@
 package resolver
 
 import (
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -82,7 +83,14 @@ type Detector struct {
 	// alert; past cfg.MaxEvictionAlerts such pairs go to over.
 	evictionAlerts int
 	over           overflow
+	// auth maps the addresses of authoritative servers seen in referral
+	// glue to a zone they serve, so DNS sent straight to one says so.
+	auth map[netip.Addr]string
 }
+
+// maxAuthAddrs bounds the authoritative server addresses remembered;
+// past it new ones are not learned (counted).
+const maxAuthAddrs = 65536
 
 // Counter indexes.
 const (
@@ -95,6 +103,7 @@ const (
 	statExcluded
 	statExpiredExclusion
 	statNoHost
+	statAuthFull
 	statPairsCreated
 	statPairsEvicted
 	statPairsIdle
@@ -112,6 +121,7 @@ var statNames = [numStats]string{
 	"excluded",
 	"expired exclusion matched",
 	"no host identity",
+	"authoritative addresses not kept (full)",
 	"pairs created",
 	"pairs evicted",
 	"pairs forgotten idle",
@@ -148,6 +158,9 @@ func (d *Detector) Name() string { return "resolver" }
 
 // Observe counts one event towards its (host, resolver) pair.
 func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
+	if len(ev.DNS.Authority) > 0 && len(ev.DNS.Additional) > 0 {
+		d.learnAuthoritative(ev)
+	}
 	server := ev.Server.Addr().Unmap()
 	tr, query, ok := d.pol.classify(ev, server)
 	if !ok || !server.IsValid() {
@@ -194,6 +207,45 @@ func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
 	}
 	d.pairs.touch(i)
 	d.report(ev.Time, emit)
+}
+
+// learnAuthoritative remembers the glue addresses of the name servers a
+// referral or authoritative response names: the servers a stub resolver
+// never needs to talk to. Records are read only when the run decodes them
+// (another detector asks for them).
+func (d *Detector) learnAuthoritative(ev *event.Event) {
+	if !ev.DNS.HasResponse {
+		return
+	}
+	for i := range ev.DNS.Authority {
+		ns := &ev.DNS.Authority[i]
+		if ns.Type != event.TypeNS {
+			continue
+		}
+		host := strings.TrimSuffix(ns.Data, ".")
+		for j := range ev.DNS.Additional {
+			g := &ev.DNS.Additional[j]
+			if (g.Type != event.TypeA && g.Type != event.TypeAAAA) || g.Name != host {
+				continue
+			}
+			a, err := netip.ParseAddr(g.Data)
+			if err != nil {
+				continue
+			}
+			a = a.Unmap()
+			if _, ok := d.auth[a]; ok {
+				continue
+			}
+			if len(d.auth) >= maxAuthAddrs {
+				d.stats[statAuthFull]++
+				continue
+			}
+			if d.auth == nil {
+				d.auth = map[netip.Addr]string{}
+			}
+			d.auth[a] = strings.Clone(ns.Name)
+		}
+	}
 }
 
 // allowStat returns the counter of an allow kind.

@@ -138,7 +138,7 @@ func (p *Parser) str(start int) string {
 // setHeader fills the header fields common to both decoding paths. rcode is
 // the 4-bit header rcode; EDNS bits are folded in later.
 func setHeader(d *event.DNS, id uint16, flags event.Flags, opcode uint8, rcode uint16, size int) {
-	d.ID, d.Flags, d.Opcode = id, flags, opcode
+	d.ID, d.Flags, d.Opcode, d.FlagsKnown = id, flags, opcode, true
 	if flags.Has(event.FlagQR) {
 		d.HasResponse, d.ResponseSize, d.RCode = true, size, rcode
 		return

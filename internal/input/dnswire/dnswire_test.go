@@ -26,7 +26,7 @@ func wellFormedCases(t testing.TB) []parseCase {
 	cases := []parseCase{{
 		name: "query",
 		msg:  build(t, msgSpec{id: 7, qname: "WWW.Example.COM.", qtype: dnsmessage.TypeA}),
-		want: event.DNS{ID: 7, Flags: rd, RCode: event.RcodeUnknown, QName: "www.example.com",
+		want: event.DNS{ID: 7, Flags: rd, FlagsKnown: true, RCode: event.RcodeUnknown, QName: "www.example.com",
 			QType: 1, QClass: 1, HasQuery: true},
 	}, {
 		name: "cname and two a",
@@ -36,7 +36,7 @@ func wellFormedCases(t testing.TB) []parseCase {
 				a("suricata-ids.org.", 244, [4]byte{192, 0, 78, 24}),
 				a("suricata-ids.org.", 244, [4]byte{192, 0, 78, 25}),
 			}}),
-		want: event.DNS{ID: 9, Flags: qr | rd | ra, QName: "www.suricata-ids.org", QType: 1, QClass: 1, HasResponse: true,
+		want: event.DNS{ID: 9, Flags: qr | rd | ra, FlagsKnown: true, QName: "www.suricata-ids.org", QType: 1, QClass: 1, HasResponse: true,
 			Answers: []event.RR{
 				{Name: "www.suricata-ids.org", Type: 5, Class: 1, TTL: 3544, Data: "suricata-ids.org"},
 				{Name: "suricata-ids.org", Type: 1, Class: 1, TTL: 244, Data: "192.0.78.24"},
@@ -54,7 +54,7 @@ func wellFormedCases(t testing.TB) []parseCase {
 				rr(t, "x.test.", 6, &dnsmessage.TXTResource{TXT: []string{"v=spf1 ~all", `q"b\s` + "\x01\xff"}}),
 				rr(t, "x.test.", 7, &dnsmessage.UnknownResource{Type: dnsmessage.Type(10), Data: []byte{1, 2, 3}}),
 			}}),
-		want: event.DNS{ID: 1, Flags: qr | rd | ra, QName: "x.test", QType: 255, QClass: 1, HasResponse: true,
+		want: event.DNS{ID: 1, Flags: qr | rd | ra, FlagsKnown: true, QName: "x.test", QType: 255, QClass: 1, HasResponse: true,
 			Answers: []event.RR{
 				{Name: "x.test", Type: 28, Class: 1, TTL: 1, Data: "2001:db8::1"},
 				{Name: "x.test", Type: 2, Class: 1, TTL: 2, Data: "ns1.x.test"},
@@ -74,13 +74,13 @@ func wellFormedCases(t testing.TB) []parseCase {
 				Header: dnsmessage.ResourceHeader{Name: mustName(t, "."), Type: dnsmessage.TypeOPT, Class: 1232, TTL: 1 << 24},
 				Body:   &dnsmessage.OPTResource{}}},
 		}),
-		want: event.DNS{ID: 2, Flags: qr | rd | ra, RCode: 16 | 3, QName: "nope.oisf.net", QType: 1, QClass: 1, HasResponse: true,
+		want: event.DNS{ID: 2, Flags: qr | rd | ra, FlagsKnown: true, RCode: 16 | 3, QName: "nope.oisf.net", QType: 1, QClass: 1, HasResponse: true,
 			Authority: []event.RR{{Name: "oisf.net", Type: 6, Class: 1, TTL: 899,
 				Data: "ns-110.awsdns-13.com awsdns-hostmaster.amazon.com 1 7200 900 1209600 86400"}}},
 	}, {
 		name: "response without question",
 		msg:  build(t, msgSpec{id: 3, response: true, rcode: dnsmessage.RCodeFormatError}),
-		want: event.DNS{ID: 3, Flags: qr | rd | ra, RCode: 1, HasResponse: true},
+		want: event.DNS{ID: 3, Flags: qr | rd | ra, FlagsKnown: true, RCode: 1, HasResponse: true},
 	}}
 	for i := range cases {
 		size := len(cases[i].msg)

@@ -161,7 +161,7 @@ func (d *Decoder) emitSpilled(ev *event.Event) {
 	d.setContext(ev, q.transport, q.offset)
 	ev.Time, ev.Client, ev.Server = q.time, q.client, q.server
 	ev.DNS = event.DNS{
-		ID: q.id, Flags: q.flags, Opcode: q.opcode, RCode: event.RcodeUnknown,
+		ID: q.id, Flags: q.flags, FlagsKnown: true, Opcode: q.opcode, RCode: event.RcodeUnknown,
 		QName: bytesString(q.name), QType: q.qtype, QClass: q.qclass,
 		HasQuery: true, QuerySize: q.size,
 		Answers: ev.DNS.Answers, Authority: ev.DNS.Authority, Additional: ev.DNS.Additional,

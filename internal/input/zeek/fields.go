@@ -252,6 +252,7 @@ func (d *Decoder) setBool(id fieldID, v []byte) error {
 		r.tc = b
 	case fRD:
 		r.rd = b
+		r.has |= hasRD
 	case fRA:
 		r.ra = b
 	}

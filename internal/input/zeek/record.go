@@ -30,6 +30,7 @@ const (
 	hasQClass
 	hasRCode
 	hasRTT
+	hasRD
 	// keys that identify a JSON line's log type when it has no _path
 	hasDNSKey
 	hasConnKey
@@ -134,6 +135,7 @@ func (d *Decoder) fillDNS(ev *event.Event) {
 	if r.rd {
 		dns.Flags |= event.FlagRD
 	}
+	dns.FlagsKnown = r.has&hasRD != 0
 	if r.ra {
 		dns.Flags |= event.FlagRA
 	}
