@@ -196,6 +196,12 @@ func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
 // learn takes the NS sets, server addresses and SOA of a response.
 func (d *Detector) learn(ev *event.Event) {
 	d.owners = d.owners[:0]
+	// NS and SOA records come in the authority section, or as answers to
+	// NS, SOA or ANY questions; other responses only carry addresses.
+	if qt := ev.DNS.QType; len(ev.DNS.Authority) == 0 && qt != event.TypeNS && qt != event.TypeSOA && qt != event.TypeANY {
+		d.learnAddrs(ev)
+		return
+	}
 	nsfacts.EachNS(ev, func(owner, host string, ttl uint32, _ nsfacts.Section) {
 		i := 0
 		for i < len(d.owners) && d.owners[i].zone != owner {
@@ -275,8 +281,13 @@ func (d *Detector) learn(ev *event.Event) {
 			d.zones.Put(soa.Zone, z, ev.Time)
 		}
 	})
-	// Server addresses come as glue beside NS records, or as the answer to
-	// a query for a known server's name; other answers are not read.
+	d.learnAddrs(ev)
+}
+
+// learnAddrs takes the addresses of known name servers: glue beside NS
+// records, or the answer to a query for a server's name; other answers
+// are not read.
+func (d *Detector) learnAddrs(ev *event.Event) {
 	if len(d.owners) == 0 {
 		if qt := ev.DNS.QType; qt != event.TypeA && qt != event.TypeAAAA {
 			return
