@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/dnsvigil/dnsvigil/internal/components"
+	"github.com/dnsvigil/dnsvigil/internal/detect/authns"
 	"github.com/dnsvigil/dnsvigil/internal/dnsname"
 	"github.com/dnsvigil/dnsvigil/internal/pipeline"
 	"github.com/dnsvigil/dnsvigil/internal/rdap"
@@ -92,9 +94,26 @@ func runScan(cmd *cobra.Command, o scanOptions, args []string) error {
 		return err
 	}
 	cfg.Intel.Files = append(cfg.Intel.Files, o.intel...)
-	built, err := components.Build(cfg)
+	var db *store.DB
+	var extras components.Extras
+	if o.store != "" {
+		if err := notAnInput("--store", o.store, paths); err != nil {
+			return err
+		}
+		if db, err = store.Open(o.store, store.Options{}); err != nil {
+			return err
+		}
+		defer db.Close()
+		if extras.History, err = loadHistory(db); err != nil {
+			return err
+		}
+	}
+	built, err := components.BuildWith(cfg, extras)
 	if err != nil {
 		return err
+	}
+	if !o.quiet && extras.History.Len() > 0 {
+		fmt.Fprintf(stderr, "delegation history of %d zones loaded from %s\n", extras.History.Len(), escape.Terminal(o.store))
 	}
 	if !o.quiet {
 		for _, n := range built.Notes {
@@ -102,15 +121,7 @@ func runScan(cmd *cobra.Command, o scanOptions, args []string) error {
 		}
 	}
 	var rec *store.Recorder
-	if o.store != "" {
-		if err := notAnInput("--store", o.store, paths); err != nil {
-			return err
-		}
-		db, err := store.Open(o.store, store.Options{})
-		if err != nil {
-			return err
-		}
-		defer db.Close()
+	if db != nil {
 		rec = store.NewRecorder(db)
 		built.Detectors = append(built.Detectors, rec)
 		built.Options.HeaderOnly = false
@@ -227,4 +238,26 @@ func useColor(mode string, w io.Writer) bool {
 	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// maxHistory bounds the NS facts loaded from the store before a scan.
+const maxHistory = 1_000_000
+
+// loadHistory reads the delegation history of earlier scans from the
+// store: the most recent NS facts, at most maxHistory of them.
+func loadHistory(db *store.DB) (*authns.History, error) {
+	ctx := context.Background()
+	st, err := db.Stats(ctx)
+	if err != nil || st.RRsets == 0 {
+		return nil, err
+	}
+	recs, err := db.RecentNS(ctx, maxHistory)
+	if err != nil {
+		return nil, err
+	}
+	hist := make([]authns.HistoryRecord, len(recs))
+	for i, r := range recs {
+		hist[i] = authns.HistoryRecord{Zone: r.Name, Server: r.Data, First: r.First, Last: r.Last}
+	}
+	return authns.NewHistory(st.First, hist), nil
 }

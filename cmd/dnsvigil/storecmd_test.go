@@ -47,7 +47,12 @@ func TestScanStore(t *testing.T) {
 		t.Errorf("after two scans: %v, then %v", first, second)
 	}
 
+	// A later scan loads the delegation history the earlier ones left.
 	var errb bytes.Buffer
+	if code := run([]string{"scan", "--store", db, "-o", filepath.Join(dir, "again.txt"), filepath.Join(lab, "lan.pcap.gz")}, nil, &bytes.Buffer{}, &errb); code == exitError || !strings.Contains(errb.String(), "delegation history of") {
+		t.Errorf("third scan: exit %d: %s", code, errb.String())
+	}
+	errb.Reset()
 	if code := run([]string{"scan", "--store", filepath.Join(lab, "lan.pcap.gz"), filepath.Join(lab, "lan.pcap.gz")}, nil, &bytes.Buffer{}, &errb); code != exitError || !strings.Contains(errb.String(), "is also an input") {
 		t.Errorf("--store naming an input: exit %d: %s", code, errb.String())
 	}

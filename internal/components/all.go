@@ -50,8 +50,18 @@ type Built struct {
 	Notes []string
 }
 
+// Extras are run-time inputs of Build that are not configuration.
+type Extras struct {
+	// History is the delegation history of earlier scans, loaded from the
+	// passive-DNS store (scan --store), for the authns detector.
+	History *authns.History
+}
+
 // Build constructs the enrichers and detectors a configuration asks for.
-func Build(cfg Config) (Built, error) {
+func Build(cfg Config) (Built, error) { return BuildWith(cfg, Extras{}) }
+
+// BuildWith is Build with run-time extras.
+func BuildWith(cfg Config, x Extras) (Built, error) {
 	psl := dnsname.NewPSL(dnsname.PSLOptions{Private: cfg.Names.PrivateSuffixes})
 	cat, err := resolver.LoadCatalogue()
 	if err != nil {
@@ -85,7 +95,7 @@ func Build(cfg Config) (Built, error) {
 	if err != nil {
 		return Built{}, err
 	}
-	an, err := authns.New(cfg.Detectors.AuthNS, authns.Deps{PSL: psl, Intel: set})
+	an, err := authns.New(cfg.Detectors.AuthNS, authns.Deps{PSL: psl, Intel: set, History: x.History})
 	if err != nil {
 		return Built{}, err
 	}

@@ -88,6 +88,14 @@ func (db *DB) NSOf(ctx context.Context, domain string) ([]Record, error) {
 	return db.records(ctx, "ns of", recordColumns+`WHERE name = ? AND type = ? ORDER BY data`, domain, typeNS)
 }
 
+// RecentNS returns the most recently seen NS records (zone in Name, name
+// server in Data), at most limit of them: the delegation history a scan
+// loads before it starts, so that detectors compare what they see with
+// what earlier scans saw without reading the store themselves.
+func (db *DB) RecentNS(ctx context.Context, limit int) ([]Record, error) {
+	return db.records(ctx, "recent ns", recordColumns+`WHERE type = ? ORDER BY last_seen DESC LIMIT ?`, typeNS, sqlLimit(limit))
+}
+
 // DomainsOn implements Reader.
 func (db *DB) DomainsOn(ctx context.Context, nsHost string, limit int) ([]Record, error) {
 	return db.records(ctx, "domains on", recordColumns+`WHERE data = ? AND type = ? ORDER BY last_seen DESC, name LIMIT ?`,

@@ -138,3 +138,27 @@ func TestQueryPlans(t *testing.T) {
 		})
 	}
 }
+
+func TestRecentNS(t *testing.T) {
+	db := openT(t, t.TempDir()+"/s.db", Options{})
+	defer db.Close()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, z := range []string{"a.example", "b.example", "c.example"} {
+		if err := db.Add(Fact{Kind: KindRR, Name: z, Type: 2, Data: "ns1.host.example", Section: SectionAuthority, Time: t0.Add(time.Duration(i) * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Add(Fact{Kind: KindRR, Name: "a.example", Type: 1, Data: "192.0.2.1", Section: SectionAnswer, Time: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := db.RecentNS(context.Background(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[0].Name != "c.example" || recs[1].Name != "b.example" {
+		t.Errorf("RecentNS(2) = %+v", recs)
+	}
+}

@@ -8,7 +8,8 @@
 //
 //	score = min(100, d · Σ feature weights)
 //
-//	delegation_changed    25  the zone's NS set changed during the input to servers of no DNS provider
+//	delegation_changed    25  the zone's NS set changed, during the input or against earlier scans, to servers of no DNS provider
+//	new_servers           15  every server was first seen within new_ns_age of the query (needs a history that reaches back that far)
 //	self_hosted           20  every server is named under one domain that is no DNS provider
 //	exclusive_servers     10  no server was seen serving any other zone
 //	intel                 40  a server name or address is on threat intel
@@ -55,6 +56,7 @@ const (
 // Feature weights (see the package doc).
 const (
 	wChanged    = 25
+	wNew        = 15
 	wSelfHosted = 20
 	wExclusive  = 10
 	wIntel      = 40
@@ -80,6 +82,9 @@ type Deps struct {
 	// Intel, when not nil, is matched against server names and addresses
 	// and against the zones they serve.
 	Intel *intel.Set
+	// History, when not nil, is the delegation history of earlier scans
+	// (from the passive-DNS store).
+	History *History
 }
 
 // Detector scores zones by their authoritative servers. Build it with New;
@@ -349,7 +354,7 @@ func (d *Detector) query(ev *event.Event, emit detect.Emit) {
 	}
 	z.scored = z.version
 	d.scored++
-	sc := d.score(z)
+	sc := d.score(z, ev.Time)
 	if sc.score < d.cfg.MediumScore {
 		return
 	}

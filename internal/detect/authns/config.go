@@ -22,6 +22,10 @@ type Config struct {
 	HighScore   float64 `yaml:"high_score"`
 	// LowNSTTL: an NS record TTL below it counts as very low. Default 5m.
 	LowNSTTL time.Duration `yaml:"low_ns_ttl"`
+	// NewNSAge: name servers first seen within it of a query are new,
+	// when the store's history (scan --store) reaches back that far.
+	// Default 168h (7 days).
+	NewNSAge time.Duration `yaml:"new_ns_age"`
 	// MaxDomains and MaxNameServers cap the zones and name servers
 	// tracked; the least recently seen are forgotten (counted). Defaults
 	// 100000 each.
@@ -59,6 +63,7 @@ func DefaultConfig() Config {
 		MediumScore:         50,
 		HighScore:           70,
 		LowNSTTL:            5 * time.Minute,
+		NewNSAge:            7 * 24 * time.Hour,
 		MaxDomains:          100_000,
 		MaxNameServers:      100_000,
 		UseBuiltinProviders: true,
@@ -79,6 +84,9 @@ func (c Config) Validate() []error {
 	}
 	if c.LowNSTTL < 0 || c.LowNSTTL > 7*24*time.Hour {
 		bad("low_ns_ttl", "must be between 0 and 168h, got %v", c.LowNSTTL)
+	}
+	if c.NewNSAge <= 0 || c.NewNSAge > 365*24*time.Hour {
+		bad("new_ns_age", "must be positive and at most 8760h, got %v", c.NewNSAge)
 	}
 	if c.MaxDomains < 1 || c.MaxDomains > 10_000_000 {
 		bad("max_domains", "must be between 1 and 10000000, got %d", c.MaxDomains)

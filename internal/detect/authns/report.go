@@ -50,10 +50,15 @@ func (d *Detector) alert(z *zone, sc scored, ev *event.Event) *alert.Alert {
 	if len(sc.addrs) > 0 {
 		a.Evidence = append(a.Evidence, alert.Field{Name: "name_server_addresses", Value: sc.addrs})
 	}
-	if z.oldNS != "" {
+	switch {
+	case z.oldNS != "":
 		a.Evidence = append(a.Evidence,
 			alert.Field{Name: "previous_name_servers", Value: alert.Names(strings.Split(z.oldNS, ", "))},
 			alert.Field{Name: "changed_at", Value: z.changed.UTC()})
+	case sc.historyNS != "":
+		a.Evidence = append(a.Evidence,
+			alert.Field{Name: "previous_name_servers", Value: alert.Names(strings.Split(sc.historyNS, ", "))},
+			alert.Field{Name: "previous_from", Value: "passive-DNS store (earlier scans)"})
 	}
 	if sc.nsDomain != "" {
 		a.Evidence = append(a.Evidence, alert.Field{Name: "name_server_domain", Value: alert.Names{sc.nsDomain}})

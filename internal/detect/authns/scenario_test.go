@@ -171,3 +171,58 @@ func TestFlood(t *testing.T) {
 		t.Errorf("%d alerts for plain self-hosted zones", alerts)
 	}
 }
+
+// TestHistory scores a zone against the delegation history of earlier
+// scans: a move away from every server it had is a change, and servers
+// first seen within new_ns_age count as new only when the history reaches
+// back that far.
+func TestHistory(t *testing.T) {
+	now := t0.Add(time.Hour)
+	hist := func(since time.Duration) *History {
+		return NewHistory(now.Add(-since), []HistoryRecord{
+			{Zone: "victim.com", Server: "ns1.hoster.net", First: now.Add(-since), Last: now.Add(-time.Hour)},
+			{Zone: "victim.com", Server: "ns2.hoster.net", First: now.Add(-since), Last: now.Add(-time.Hour)},
+		})
+	}
+	moved := referral(time.Hour, "mail.victim.com", "victim.com", 86400, "", "ns1.attacker.org", "ns2.attacker.org")
+	tests := []struct {
+		name    string
+		history *History
+		want    string // severity, or "" for no alert
+		feats   []string
+	}{
+		{"no history: the shape alone", nil, "", nil},
+		{"60 days of history: changed and new servers", hist(60 * 24 * time.Hour), "high", []string{"delegation_changed", "new_servers"}},
+		{"a day of history: changed, newness unknown", hist(24 * time.Hour), "medium", []string{"delegation_changed"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := New(DefaultConfig(), Deps{History: tc.history})
+			if err != nil {
+				t.Fatal(err)
+			}
+			names := enrich.NewNames(dnsname.NewPSL(dnsname.PSLOptions{}))
+			ev := *moved
+			names.Enrich(&ev)
+			var got []*alert.Alert
+			d.Observe(&ev, func(a *alert.Alert) { got = append(got, a) })
+			if tc.want == "" {
+				if len(got) != 0 {
+					t.Errorf("alert %s", got[0].Summary)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Severity.String() != tc.want {
+				t.Fatalf("alerts %v, want one %s", got, tc.want)
+			}
+			for _, f := range tc.feats {
+				if _, ok := got[0].Get("contribution_" + f); !ok {
+					t.Errorf("no %s in %s", f, got[0].Summary)
+				}
+			}
+			if prev, _ := got[0].Get("previous_name_servers"); fmt.Sprint(prev) != "[ns1.hoster.net ns2.hoster.net]" {
+				t.Errorf("previous name servers %v", prev)
+			}
+		})
+	}
+}

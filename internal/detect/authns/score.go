@@ -18,10 +18,20 @@ type scored struct {
 	addrs    []string      // "host addr" of the servers
 	intelHit string
 	badZone  string
+	// historyNS is the zone's earlier NS set from the history, when the
+	// change was seen against it.
+	historyNS string
 }
 
-// score evaluates the formula of the package doc for z.
-func (d *Detector) score(z *zone) scored {
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// score evaluates the formula of the package doc for z, asked at t.
+func (d *Detector) score(z *zone, t time.Time) scored {
 	var sc scored
 	add := func(name string, w float64, reason string) {
 		sc.score += w
@@ -66,8 +76,32 @@ func (d *Detector) score(z *zone) scored {
 		}
 	}
 	sc.nsDomain = sameDomain
-	if z.oldNS != "" && sc.provider == "" {
+	switch old, inHistory := d.deps.History.previousNS(z.name, hosts); {
+	case sc.provider != "":
+	case z.oldNS != "":
 		add("delegation_changed", wChanged, fmt.Sprintf("NS changed from %s at %s", z.oldNS, z.changed.UTC().Format(time.RFC3339)))
+	case inHistory:
+		sc.historyNS = old
+		add("delegation_changed", wChanged, "NS changed from "+old+" (earlier scans)")
+	}
+	if sc.provider == "" && d.deps.History.covers(t.Add(-d.cfg.NewNSAge)) {
+		newest := time.Time{}
+		for _, h := range hosts {
+			first, ok := d.deps.History.serverFirstSeen(h)
+			if !ok {
+				if s, seen := d.nss.Peek(h); seen {
+					first = s.first
+				}
+			}
+			newest = later(newest, first)
+			if first.Before(t.Add(-d.cfg.NewNSAge)) {
+				newest = time.Time{}
+				break
+			}
+		}
+		if !newest.IsZero() {
+			add("new_servers", wNew, fmt.Sprintf("servers first seen %s, within %v of the query", newest.UTC().Format(time.RFC3339), d.cfg.NewNSAge))
+		}
 	}
 	if sameDomain != "" && sc.provider == "" {
 		add("self_hosted", wSelfHosted, "servers self-hosted under "+sameDomain)
