@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -148,16 +147,10 @@ func resolveInto(ctx context.Context, db *store.DB, configPath string, extra []s
 	if err != nil {
 		return err
 	}
-	rc := resolve.DefaultConfig()
-	for _, a := range cfg.Detectors.Resolver.Approved {
-		if p, err := netip.ParsePrefix(a.CIDR); err == nil && !p.IsSingleIP() {
-			continue // a network is not a server to ask
-		}
-		rc.Resolvers = append(rc.Resolvers, strings.TrimSuffix(strings.TrimSuffix(a.CIDR, "/32"), "/128"))
-	}
+	rc := cfg.ResolveConfig()
 	rc.Resolvers = append(rc.Resolvers, extra...)
 	if len(rc.Resolvers) == 0 {
-		return fmt.Errorf("--resolve: the configuration names no approved resolver address (detectors.resolver.approved) to ask")
+		return fmt.Errorf("--resolve: the configuration names no approved resolver address (resolve.resolvers, detectors.resolver.approved) to ask")
 	}
 	r, err := resolve.New(rc, nil)
 	if err != nil {

@@ -32,6 +32,7 @@ type scanOptions struct {
 	approve    []string
 	intel      []string
 	store      string
+	resolve    bool
 	maxErrors  int
 	incidents  bool
 }
@@ -69,6 +70,7 @@ Exit codes: 0 no alert, 1 alerts raised, 2 usage, configuration or input error.`
 	f.StringSliceVar(&o.approve, "approve", nil, "add an approved resolver (IP or CIDR); repeatable, added to the config's list")
 	f.StringSliceVar(&o.intel, "intel", nil, "load threat intelligence (STIX 2.1 bundle, MISP JSON export or a list of domains, IPs and CIDRs); repeatable, added to the config's intel.files")
 	f.StringVar(&o.store, "store", "", "record every response's records and the clients of each domain into this passive-DNS store file (created if absent; later scans add to it)")
+	f.BoolVar(&o.resolve, "resolve", false, "after reading the input, look up the name servers of domains clients asked for whose name servers no response showed, through the approved resolvers only (resolve section), and score them")
 	f.BoolVar(&o.incidents, "incidents", false, "print incidents (the alerts of one host within incidents.window, grouped, with a timeline) instead of alerts")
 	f.IntVar(&o.maxErrors, "max-errors", 20, "print at most this many input errors as they happen (all are counted)")
 	return c
@@ -154,6 +156,13 @@ func runScan(cmd *cobra.Command, o scanOptions, args []string) error {
 
 		ReorderWindow: cfg.Input.ReorderWindow,
 		ReorderMax:    cfg.Input.ReorderMax,
+	}
+	if o.resolve {
+		ar, err := newActiveResolver(cfg.ResolveConfig(), built.Detectors, stderr)
+		if err != nil {
+			return err
+		}
+		run.Finish = ar.finish
 	}
 	bar := newProgress(o.progress, stderr, paths)
 	if bar != nil {

@@ -3,7 +3,9 @@ package components
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/dnsvigil/dnsvigil/internal/config"
@@ -18,6 +20,7 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/input"
 	"github.com/dnsvigil/dnsvigil/internal/netset"
 	"github.com/dnsvigil/dnsvigil/internal/rdap"
+	"github.com/dnsvigil/dnsvigil/internal/resolve"
 )
 
 // Config is the root of dnsvigil.yaml.
@@ -26,6 +29,7 @@ type Config struct {
 	Names     NamesConfig     `yaml:"names"`
 	Intel     IntelConfig     `yaml:"intel"`
 	Enrich    EnrichConfig    `yaml:"enrich"`
+	Resolve   resolve.Config  `yaml:"resolve"`
 	Detectors DetectorsConfig `yaml:"detectors"`
 	Incidents incident.Config `yaml:"incidents"`
 }
@@ -102,6 +106,7 @@ func DefaultConfig() Config {
 			AuthNS:       authns.DefaultConfig(),
 		},
 		Enrich:    EnrichConfig{RDAP: rdap.DefaultConfig()},
+		Resolve:   resolve.DefaultConfig(),
 		Incidents: incident.DefaultConfig(),
 	}
 }
@@ -158,6 +163,9 @@ func (c Config) Validate() []error {
 		}
 	}
 	errs = append(errs, c.Enrich.RDAP.Validate()...)
+	if len(c.Resolve.Resolvers) > 0 {
+		errs = append(errs, c.Resolve.Validate()...)
+	}
 	errs = append(errs, c.Incidents.Validate()...)
 	return errs
 }
@@ -215,4 +223,27 @@ func ParseConfig(file string, data []byte) (Config, error) {
 		return cfg, err
 	}
 	return cfg, doc.Locate(cfg.Validate())
+}
+
+// ResolveConfig returns the active-lookup settings with the resolvers to
+// ask: those listed under resolve.resolvers, then every approved resolver
+// of detectors.resolver.approved that is a single address. Nothing else is
+// ever asked.
+func (c Config) ResolveConfig() resolve.Config {
+	rc := c.Resolve
+	rc.Resolvers = slices.Clone(rc.Resolvers)
+	for _, a := range c.Detectors.Resolver.Approved {
+		p, err := netip.ParsePrefix(a.CIDR)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(a.CIDR)
+			if aerr != nil {
+				continue
+			}
+			p = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		if p.IsSingleIP() {
+			rc.Resolvers = append(rc.Resolvers, p.Addr().String())
+		}
+	}
+	return rc
 }

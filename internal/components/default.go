@@ -76,6 +76,21 @@ enrich:
     server_url: ""
     max_response_bytes: 4194304
 
+# Active lookups (scan --resolve, pivot --resolve): NS, SOA and the servers'
+# addresses of domains the data never showed, asked only of these resolvers
+# and of every single-address approved resolver (detectors.resolver.approved).
+resolve:
+  resolvers: []
+  # Domain lookups per second (each sends up to 2 + 2 x max_ns_hosts queries).
+  rate_per_second: 5
+  burst: 5
+  # Per query and resolver.
+  timeout: 2s
+  # Domains looked up per run, at most.
+  max_lookups: 1000
+  # Name servers whose addresses are looked up, per domain.
+  max_ns_hosts: 8
+
 detectors:
 `
 

@@ -44,6 +44,13 @@ type Run struct {
 	// OnError, when set, is told about each input problem as it happens.
 	OnError func(err error)
 
+	// Finish, when set, is called once after the last input event and
+	// before the detectors are flushed, with the event time reached; the
+	// events it passes to feed go through the enrichers and detectors like
+	// input events (the results of active lookups), and are counted in the
+	// summary.
+	Finish func(watermark time.Time, feed func(ev *event.Event))
+
 	// ReorderWindow and ReorderMax bound the buffer that restores event-time
 	// order across and within inputs; a zero window turns it off.
 	ReorderWindow time.Duration
@@ -96,6 +103,12 @@ func (r *Run) Execute(paths []Path) error {
 		}
 	}
 	r.loop(m, emit, unordered)
+	if r.Finish != nil {
+		r.Finish(r.watermark, func(ev *event.Event) {
+			r.Summary.Counters["pipeline: events from active lookups"]++
+			r.process(ev, emit)
+		})
+	}
 	if len(paths) > 1 {
 		r.Summary.Counters["pipeline: most inputs open at once"] = int64(m.maxOpen)
 	}

@@ -80,6 +80,16 @@ func (m *LRU[K, V]) Ref(k K, now time.Time) (*V, bool) {
 	return &m.vals[id], true
 }
 
+// Each calls fn for each entry, most recently touched first, until fn
+// returns false. fn must not insert, delete or touch entries.
+func (m *LRU[K, V]) Each(fn func(k K, v *V) bool) {
+	for id := m.head; id >= 0; id = m.next[id] {
+		if !fn(m.idx.key(int(id)), &m.vals[id]) {
+			return
+		}
+	}
+}
+
 // Peek returns the value of k without touching it or expiring it.
 func (m *LRU[K, V]) Peek(k K) (V, bool) {
 	id, _ := m.idx.find(k)

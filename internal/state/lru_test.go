@@ -235,3 +235,22 @@ func BenchmarkLRUUpsertEvict(b *testing.B) {
 		i++
 	}
 }
+
+func TestLRUEach(t *testing.T) {
+	m, err := NewLRU[string, int](3, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, k := range []string{"a", "b", "c", "d"} {
+		m.Put(k, i, t0)
+	}
+	var got []string
+	m.Each(func(k string, v *int) bool {
+		got = append(got, k)
+		return k != "c"
+	})
+	if strings.Join(got, ",") != "d,c" {
+		t.Errorf("Each visited %v, want d,c (most recent first, stopping at c)", got)
+	}
+}

@@ -96,9 +96,16 @@ type Detector struct {
 	excl  []Exclusion
 	zones *state.LRU[string, zone]
 	nss   *state.LRU[string, server]
+	// pending are registrable domains asked for before any NS fact of them
+	// was seen: when the facts come later (a resolver's referral after the
+	// client's query, an active lookup), the zone is scored for the client
+	// that asked first.
+	pending *state.LRU[string, asked]
 
-	// scratch for one response: NS hosts grouped by owner zone
+	// scratch for one response: NS hosts grouped by owner zone, and zones
+	// to score once the response is read
 	owners []ownerNS
+	later  []laterScore
 
 	responses, queries, scored, excluded, alerts int64
 }
@@ -139,6 +146,22 @@ type server struct {
 	badZone string // a zone on intel or reported that this server serves
 }
 
+// asked is the context of a client's query, for the alert.
+type asked struct {
+	t         time.Time
+	client    netip.Addr
+	host      string
+	qname     string
+	server    netip.AddrPort
+	transport event.Transport
+	queries   int64
+}
+
+func askedOf(ev *event.Event) asked {
+	return asked{t: ev.Time, client: ev.Client.Addr().Unmap(), host: ev.Host.Name, qname: ev.DNS.QName,
+		server: ev.Server, transport: ev.Transport, queries: 1}
+}
+
 type ownerNS struct {
 	zone  string
 	hosts [maxNS]string
@@ -174,6 +197,9 @@ func New(cfg Config, deps Deps) (*Detector, error) {
 	if d.nss, err = state.NewLRU[string, server](cfg.MaxNameServers, 0, strings.Clone); err != nil {
 		return nil, err
 	}
+	if d.pending, err = state.NewLRU[string, asked](max(cfg.MaxDomains/4, 1), 0, strings.Clone); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -190,7 +216,7 @@ func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
 	}
 	if ev.DNS.HasResponse && len(ev.DNS.Answers)+len(ev.DNS.Authority)+len(ev.DNS.Additional) > 0 {
 		d.responses++
-		d.learn(ev)
+		d.learn(ev, emit)
 	}
 	if ev.DNS.HasQuery && ev.Enrich.Domain != "" {
 		d.queries++
@@ -199,7 +225,7 @@ func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
 }
 
 // learn takes the NS sets, server addresses and SOA of a response.
-func (d *Detector) learn(ev *event.Event) {
+func (d *Detector) learn(ev *event.Event, emit detect.Emit) {
 	d.owners = d.owners[:0]
 	// NS and SOA records come in the authority section, or as answers to
 	// NS, SOA or ANY questions; other responses only carry addresses.
@@ -264,6 +290,11 @@ func (d *Detector) learn(ev *event.Event) {
 		if z.minTTL == 0 || o.ttl < z.minTTL {
 			z.minTTL = o.ttl
 		}
+		if p, ok := d.pending.Peek(o.zone); ok && z.firstQuery.IsZero() {
+			z.firstQuery, z.firstClient, z.firstHost, z.queries = p.t, p.client, p.host, p.queries
+			d.pending.Delete(o.zone)
+			d.later = append(d.later, laterScore{zone: o.zone, asked: p})
+		}
 		if unchanged {
 			continue // its servers know this zone already
 		}
@@ -287,6 +318,18 @@ func (d *Detector) learn(ev *event.Event) {
 		}
 	})
 	d.learnAddrs(ev)
+	for _, l := range d.later {
+		if z, ok := d.zones.Ref(l.zone, ev.Time); ok {
+			d.evaluate(z, l.asked, emit)
+		}
+	}
+	d.later = d.later[:0]
+}
+
+// laterScore is a zone whose first query came before its NS facts.
+type laterScore struct {
+	zone  string
+	asked asked
 }
 
 // learnAddrs takes the addresses of known name servers: glue beside NS
@@ -343,18 +386,51 @@ func (d *Detector) onIntel(name string) bool {
 func (d *Detector) query(ev *event.Event, emit detect.Emit) {
 	z, ok := d.zoneOf(ev.DNS.QName, ev.Enrich.Domain, ev.Time)
 	if !ok || z.nNS == 0 {
+		d.remember(ev)
 		return
 	}
 	z.queries++
 	if z.firstQuery.IsZero() {
 		z.firstQuery, z.firstClient, z.firstHost = ev.Time, ev.Client.Addr().Unmap(), strings.Clone(ev.Host.Name)
 	}
+	d.evaluate(z, askedOf(ev), emit)
+}
+
+// remember keeps the first query of a registrable domain whose name
+// servers are not known yet.
+func (d *Detector) remember(ev *event.Event) {
+	p, inserted := d.pending.Upsert(ev.Enrich.Domain, ev.Time)
+	if inserted {
+		*p = askedOf(ev)
+		p.host, p.qname = strings.Clone(p.host), strings.Clone(p.qname)
+		return
+	}
+	p.queries++
+}
+
+// Unresolved returns up to max registrable domains that clients asked for
+// and whose name servers no response in the input showed, most recently
+// asked first: what an active lookup (scan --resolve) would ask about.
+func (d *Detector) Unresolved(max int) []string {
+	if !d.cfg.Enabled {
+		return nil
+	}
+	var out []string
+	d.pending.Each(func(k string, _ *asked) bool {
+		out = append(out, k)
+		return len(out) < max
+	})
+	return out
+}
+
+// evaluate scores zone z once per NS set and alerts, for the query a.
+func (d *Detector) evaluate(z *zone, a asked, emit detect.Emit) {
 	if z.scored == z.version {
 		return
 	}
 	z.scored = z.version
 	d.scored++
-	sc := d.score(z, ev.Time)
+	sc := d.score(z, a.t)
 	if sc.score < d.cfg.MediumScore {
 		return
 	}
@@ -370,11 +446,11 @@ func (d *Detector) query(ev *event.Event, emit detect.Emit) {
 	for _, h := range z.ns[:z.nNS] {
 		if s, ok := d.nss.Peek(h); ok && s.badZone == "" {
 			s.badZone = z.name
-			d.nss.Put(h, s, ev.Time)
+			d.nss.Put(h, s, a.t)
 		}
 	}
 	d.alerts++
-	emit(d.alert(z, sc, ev))
+	emit(d.alert(z, sc, a))
 }
 
 // zoneOf finds the tracked zone of a query: the closest enclosing zone
@@ -425,6 +501,7 @@ func (d *Detector) Counts() []detect.Stat {
 		{Name: "name servers tracked", Value: int64(d.nss.Len())},
 		{Name: "name servers evicted", Value: d.nss.Evictions()},
 		{Name: "zones scored", Value: d.scored},
+		{Name: "domains asked before their name servers were seen", Value: int64(d.pending.Len())},
 		{Name: "zones excluded", Value: d.excluded},
 		{Name: "alerts", Value: d.alerts},
 	}

@@ -5,19 +5,18 @@ import (
 	"strings"
 
 	"github.com/dnsvigil/dnsvigil/internal/alert"
-	"github.com/dnsvigil/dnsvigil/internal/event"
 )
 
-// alert builds the report for zone z, scored sc, at the client query ev.
-func (d *Detector) alert(z *zone, sc scored, ev *event.Event) *alert.Alert {
+// alert builds the report for zone z, scored sc, for the client query q.
+func (d *Detector) alert(z *zone, sc scored, q asked) *alert.Alert {
 	ns := strings.Join(z.ns[:z.nNS], ", ")
 	sev := alert.SeverityMedium
 	if sc.score >= d.cfg.HighScore {
 		sev = alert.SeverityHigh
 	}
-	who := ev.Host.Name
+	who := q.host
 	if who == "" {
-		who = ev.Client.Addr().Unmap().String()
+		who = q.client.String()
 	}
 	a := &alert.Alert{
 		Key:       alert.MakeKey(RuleID, z.name, ns),
@@ -26,15 +25,15 @@ func (d *Detector) alert(z *zone, sc scored, ev *event.Event) *alert.Alert {
 		Severity:  sev,
 		Technique: alert.TechniqueDNSServer,
 		Strategy:  alert.StrategyDNSServer,
-		Time:      ev.Time.UTC(),
+		Time:      q.t.UTC(),
 		FirstSeen: z.firstQuery,
-		LastSeen:  ev.Time.UTC(),
-		Client:    ev.Client.Addr().Unmap(),
-		Host:      strings.Clone(ev.Host.Name),
-		Server:    ev.Server.Addr().Unmap(),
-		Port:      ev.Server.Port(),
-		Transport: ev.Transport.String(),
-		QName:     strings.Clone(ev.DNS.QName),
+		LastSeen:  q.t.UTC(),
+		Client:    q.client,
+		Host:      strings.Clone(q.host),
+		Server:    q.server.Addr().Unmap(),
+		Port:      q.server.Port(),
+		Transport: q.transport.String(),
+		QName:     strings.Clone(q.qname),
 		Domain:    z.name,
 		Summary: fmt.Sprintf("%s asked under %s, whose name servers %s look adversary-run: %s (score %.0f of 100)",
 			who, z.name, ns, strings.Join(sc.reasons, "; "), sc.score),
