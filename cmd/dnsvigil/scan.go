@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -32,6 +34,7 @@ type scanOptions struct {
 	approve    []string
 	intel      []string
 	store      string
+	retention  time.Duration
 	resolve    bool
 	maxErrors  int
 	incidents  bool
@@ -70,6 +73,7 @@ Exit codes: 0 no alert, 1 alerts raised, 2 usage, configuration or input error.`
 	f.StringSliceVar(&o.approve, "approve", nil, "add an approved resolver (IP or CIDR); repeatable, added to the config's list")
 	f.StringSliceVar(&o.intel, "intel", nil, "load threat intelligence (STIX 2.1 bundle, MISP JSON export or a list of domains, IPs and CIDRs); repeatable, added to the config's intel.files")
 	f.StringVar(&o.store, "store", "", "record every response's records and the clients of each domain into this passive-DNS store file (created if absent; later scans add to it)")
+	f.DurationVar(&o.retention, "store-retention", 0, "with --store, delete facts last seen longer than this before the newest event time (e.g. 2160h); 0 keeps everything")
 	f.BoolVar(&o.resolve, "resolve", false, "after reading the input, look up the name servers of domains clients asked for whose name servers no response showed, through the approved resolvers only (resolve section), and score them")
 	f.BoolVar(&o.incidents, "incidents", false, "print incidents (the alerts of one host within incidents.window, grouped, with a timeline) instead of alerts")
 	f.IntVar(&o.maxErrors, "max-errors", 20, "print at most this many input errors as they happen (all are counted)")
@@ -102,11 +106,14 @@ func runScan(cmd *cobra.Command, o scanOptions, args []string) error {
 		if err := notAnInput("--store", o.store, paths); err != nil {
 			return err
 		}
-		if db, err = store.Open(o.store, store.Options{}); err != nil {
+		if o.retention < 0 {
+			return fmt.Errorf("--store-retention: want 0 or a positive duration, got %v", o.retention)
+		}
+		if db, err = store.Open(o.store, store.Options{Retention: o.retention}); err != nil {
 			return err
 		}
 		defer db.Close()
-		if extras.History, err = loadHistory(db); err != nil {
+		if extras.History, extras.Authoritative, err = loadHistory(db); err != nil {
 			return err
 		}
 	}
@@ -253,20 +260,31 @@ func useColor(mode string, w io.Writer) bool {
 const maxHistory = 1_000_000
 
 // loadHistory reads the delegation history of earlier scans from the
-// store: the most recent NS facts, at most maxHistory of them.
-func loadHistory(db *store.DB) (*authns.History, error) {
+// store: the most recent NS facts and name-server addresses, at most
+// maxHistory of each.
+func loadHistory(db *store.DB) (*authns.History, map[netip.Addr]string, error) {
 	ctx := context.Background()
 	st, err := db.Stats(ctx)
 	if err != nil || st.RRsets == 0 {
-		return nil, err
+		return nil, nil, err
 	}
 	recs, err := db.RecentNS(ctx, maxHistory)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	hist := make([]authns.HistoryRecord, len(recs))
 	for i, r := range recs {
 		hist[i] = authns.HistoryRecord{Zone: r.Name, Server: r.Data, First: r.First, Last: r.Last}
 	}
-	return authns.NewHistory(st.First, hist), nil
+	nsAddrs, err := db.RecentNSAddresses(ctx, maxHistory)
+	if err != nil {
+		return nil, nil, err
+	}
+	auth := make(map[netip.Addr]string, len(nsAddrs))
+	for _, a := range nsAddrs {
+		if addr, err := netip.ParseAddr(a.Addr); err == nil {
+			auth[addr.Unmap()] = a.Zone
+		}
+	}
+	return authns.NewHistory(st.First, hist), auth, nil
 }

@@ -6,6 +6,7 @@ package components
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/dnsvigil/dnsvigil/internal/detect"
 	"github.com/dnsvigil/dnsvigil/internal/detect/authns"
@@ -55,6 +56,9 @@ type Extras struct {
 	// History is the delegation history of earlier scans, loaded from the
 	// passive-DNS store (scan --store), for the authns detector.
 	History *authns.History
+	// Authoritative are addresses of name servers known from earlier scans,
+	// with a zone each serves, for the resolver detector.
+	Authoritative map[netip.Addr]string
 }
 
 // Build constructs the enrichers and detectors a configuration asks for.
@@ -67,7 +71,7 @@ func BuildWith(cfg Config, x Extras) (Built, error) {
 	if err != nil {
 		return Built{}, err
 	}
-	res, err := resolver.New(cfg.Detectors.Resolver, resolver.Deps{Catalogue: cat})
+	res, err := resolver.New(cfg.Detectors.Resolver, resolver.Deps{Catalogue: cat, Authoritative: x.Authoritative})
 	if err != nil {
 		return Built{}, err
 	}

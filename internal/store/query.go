@@ -96,6 +96,36 @@ func (db *DB) RecentNS(ctx context.Context, limit int) ([]Record, error) {
 	return db.records(ctx, "recent ns", recordColumns+`WHERE type = ? ORDER BY last_seen DESC LIMIT ?`, typeNS, sqlLimit(limit))
 }
 
+// NSAddress is the address of a name server and a zone it serves.
+type NSAddress struct {
+	Addr string
+	Zone string
+}
+
+// RecentNSAddresses returns addresses of name servers (A/AAAA records of a
+// name that is the data of an NS record) with a zone each serves, most
+// recently seen first, at most limit of them.
+func (db *DB) RecentNSAddresses(ctx context.Context, limit int) ([]NSAddress, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT a.data, MIN(n.name) FROM rrset a JOIN rrset n ON n.data = a.name AND n.type = ?
+		WHERE a.type IN (?, ?) GROUP BY a.data ORDER BY MAX(a.last_seen) DESC LIMIT ?`, typeNS, typeA, typeAAAA, sqlLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store %s: ns addresses: %w", db.path, err)
+	}
+	defer rows.Close()
+	var out []NSAddress
+	for rows.Next() {
+		var a NSAddress
+		if err := rows.Scan(&a.Addr, &a.Zone); err != nil {
+			return nil, fmt.Errorf("store %s: ns addresses: %w", db.path, err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store %s: ns addresses: %w", db.path, err)
+	}
+	return out, nil
+}
+
 // DomainsOn implements Reader.
 func (db *DB) DomainsOn(ctx context.Context, nsHost string, limit int) ([]Record, error) {
 	return db.records(ctx, "domains on", recordColumns+`WHERE data = ? AND type = ? ORDER BY last_seen DESC, name LIMIT ?`,

@@ -161,4 +161,18 @@ func TestRecentNS(t *testing.T) {
 	if len(recs) != 2 || recs[0].Name != "c.example" || recs[1].Name != "b.example" {
 		t.Errorf("RecentNS(2) = %+v", recs)
 	}
+	if err := db.Add(Fact{Kind: KindRR, Name: "ns1.host.example", Type: 1, Data: "198.51.100.53", Section: SectionAdditional, Time: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := db.RecentNSAddresses(context.Background(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 192.0.2.1 is the address of a.example, not of a name server.
+	if len(addrs) != 1 || addrs[0] != (NSAddress{Addr: "198.51.100.53", Zone: "a.example"}) {
+		t.Errorf("RecentNSAddresses = %+v", addrs)
+	}
 }

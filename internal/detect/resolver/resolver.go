@@ -69,6 +69,10 @@ type Deps struct {
 	// Catalogue of public resolvers; nil loads the shipped one. Pass one
 	// loaded catalogue to share it between detectors.
 	Catalogue *Catalogue
+	// Authoritative maps addresses of authoritative name servers known
+	// from earlier scans (the passive-DNS store) to a zone they serve. The
+	// detector copies what it keeps, up to its bound.
+	Authoritative map[netip.Addr]string
 }
 
 // Detector implements detect.Detector and detect.Counter. It is not safe for
@@ -145,12 +149,22 @@ func New(cfg Config, deps Deps) (*Detector, error) {
 		}
 	}
 	cfg.Approved = slices.Clone(cfg.Approved)
-	return &Detector{
+	d := &Detector{
 		cfg:   cfg,
 		pol:   compilePolicy(cfg, cat),
 		cat:   cat,
 		pairs: newPairTable(cfg.MaxPairs),
-	}, nil
+	}
+	for a, zone := range deps.Authoritative {
+		if len(d.auth) >= maxAuthAddrs {
+			break
+		}
+		if d.auth == nil {
+			d.auth = map[netip.Addr]string{}
+		}
+		d.auth[a.Unmap()] = zone
+	}
+	return d, nil
 }
 
 // Name returns "resolver".

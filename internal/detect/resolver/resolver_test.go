@@ -704,3 +704,46 @@ func TestResolverProcesses(t *testing.T) {
 		})
 	}
 }
+
+// TestDirectToAuthoritative checks the evidence of direct-to-authoritative
+// traffic: queries with recursion desired clear, counted only where the
+// source has the header, and servers known as authoritative from earlier
+// scans (Deps.Authoritative) or from referral glue in the input.
+func TestDirectToAuthoritative(t *testing.T) {
+	d, err := New(DefaultConfig(), Deps{Authoritative: map[netip.Addr]string{netip.MustParseAddr("203.0.113.53"): "evil-c2.test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var alerts []*alert.Alert
+	emit := func(a *alert.Alert) { alerts = append(alerts, a) }
+	// A referral from a TLD server naming 198.51.100.10 as a server of
+	// victim.example (glue).
+	ref := udp53(at(0), "10.1.1.1", "198.51.100.3", "www.victim.example")
+	ref.DNS.HasResponse, ref.DNS.FlagsKnown, ref.DNS.Flags = true, true, event.FlagQR
+	ref.DNS.Authority = []event.RR{{Name: "victim.example", Type: event.TypeNS, Data: "ns1.victim.example"}}
+	ref.DNS.Additional = []event.RR{{Name: "ns1.victim.example", Type: event.TypeA, Data: "198.51.100.10"}}
+	d.Observe(&ref, emit)
+	for i, server := range []string{"203.0.113.53", "198.51.100.10"} {
+		q := udp53(at(time.Duration(i+1)*time.Second), "10.1.1.1", server, "www.victim.example")
+		q.DNS.FlagsKnown = true // RD clear, as a stub resolver never sends it
+		d.Observe(&q, emit)
+	}
+	endpoint := udp53(at(5*time.Second), "10.1.1.2", "203.0.113.53", "www.victim.example") // no header: an endpoint log
+	d.Observe(&endpoint, emit)
+	d.Flush(emit)
+	got := map[string]string{}
+	for _, a := range alerts {
+		n, _ := a.Get(FieldNoRecursion)
+		z, _ := a.Get(FieldAuthoritativeFor)
+		got[a.Client.String()+" "+a.Server.String()] = fmt.Sprint(n, " ", z)
+	}
+	want := map[string]string{
+		"10.1.1.1 203.0.113.53":  "1 [evil-c2.test]",
+		"10.1.1.1 198.51.100.10": "1 [victim.example]",
+		"10.1.1.1 198.51.100.3":  "1 <nil>", // the paired exchange with the TLD server asked no recursion either
+		"10.1.1.2 203.0.113.53":  "<nil> [evil-c2.test]",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("evidence (-want +got):\n%s", diff)
+	}
+}
