@@ -15,6 +15,7 @@
 //	intel                 40  a server name or address is on threat intel
 //	shares_with_bad       25  a server also serves a zone on threat intel or reported by this detector
 //	soa_primary_outside   10  the SOA's MNAME is not among the NS set
+//	lame_delegation       10  a listed server refused, failed or answered without authority for the zone
 //	low_ns_ttl             5  an NS record's TTL is below low_ns_ttl
 //	d = 0.2 when a server belongs to a catalogued managed DNS provider, else 1
 //
@@ -62,6 +63,7 @@ const (
 	wIntel      = 40
 	wSharesBad  = 25
 	wSOA        = 10
+	wLame       = 10
 	wLowTTL     = 5
 	// providerDamping multiplies the score of a zone on a managed
 	// provider's servers.
@@ -102,6 +104,11 @@ type Detector struct {
 	// that asked first.
 	pending *state.LRU[string, asked]
 
+	// addrHost maps known name-server addresses to the server, to spot
+	// lame delegations in the servers' own answers. Cleared when it holds
+	// max_name_servers entries.
+	addrHost map[netip.Addr]string
+
 	// scratch for one response: NS hosts grouped by owner zone, and zones
 	// to score once the response is read
 	owners []ownerNS
@@ -131,6 +138,9 @@ type zone struct {
 	// hasSub: a zone below this one is tracked, so queries under it look
 	// for the closest enclosing zone.
 	hasSub bool
+	// lame says which listed server did not serve the zone, when one did
+	// not.
+	lame string
 }
 
 // server is what is known of one name server.
@@ -217,6 +227,11 @@ func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
 	if ev.DNS.HasResponse && len(ev.DNS.Answers)+len(ev.DNS.Authority)+len(ev.DNS.Additional) > 0 {
 		d.responses++
 		d.learn(ev, emit)
+	}
+	if ev.DNS.HasResponse && len(d.addrHost) > 0 && ev.Enrich.Domain != "" {
+		if host, ok := d.addrHost[ev.Server.Addr().Unmap()]; ok {
+			d.checkLame(host, ev)
+		}
 	}
 	if ev.DNS.HasQuery && ev.Enrich.Domain != "" {
 		d.queries++
@@ -312,9 +327,9 @@ func (d *Detector) learn(ev *event.Event, emit detect.Emit) {
 		}
 	}
 	nsfacts.EachSOA(ev, func(soa nsfacts.SOA, _ nsfacts.Section) {
-		if z, ok := d.zones.Peek(soa.Zone); ok && z.soaMName != soa.MName {
+		if z, ok := d.zones.Ref(soa.Zone, ev.Time); ok && z.soaMName != soa.MName {
 			z.soaMName = strings.Clone(soa.MName)
-			d.zones.Put(soa.Zone, z, ev.Time)
+			z.version++ // a new fact: score the zone again
 		}
 	})
 	d.learnAddrs(ev)
@@ -352,12 +367,52 @@ func (d *Detector) learnAddrs(ev *event.Event) {
 		if !slices.Contains(s.addrs[:s.nAddrs], a) && s.nAddrs < maxAddrs {
 			s.addrs[s.nAddrs] = a
 			s.nAddrs++
+			if len(d.addrHost) >= d.cfg.MaxNameServers {
+				clear(d.addrHost)
+			}
+			if d.addrHost == nil {
+				d.addrHost = map[netip.Addr]string{}
+			}
+			d.addrHost[a] = s.host
 		}
 		if sec == nsfacts.Additional {
 			s.glue = true
 		}
 		d.nss.Put(name, s, ev.Time)
 	})
+}
+
+// checkLame looks at an answer from host, a known name server: when host
+// is in the NS set of the zone asked about and refuses, fails, or answers
+// without authority and without referring to a child zone, the delegation
+// to it is lame.
+func (d *Detector) checkLame(host string, ev *event.Event) {
+	z, ok := d.zoneOf(ev.DNS.QName, ev.Enrich.Domain, ev.Time)
+	if !ok || z.lame != "" || !slices.Contains(z.ns[:z.nNS], host) {
+		return
+	}
+	var why string
+	switch rc := ev.DNS.RCode; {
+	case rc == event.RcodeRefused:
+		why = "REFUSED"
+	case rc == event.RcodeServFail:
+		why = "SERVFAIL"
+	case rc == event.RcodeNoError && ev.DNS.FlagsKnown && !ev.DNS.Flags.Has(event.FlagAA) && !hasNS(ev.DNS.Authority):
+		why = "an answer without authority"
+	default:
+		return
+	}
+	z.lame = fmt.Sprintf("%s (%s) gave %s for %s", host, ev.Server.Addr().Unmap(), why, ev.DNS.QName)
+	z.version++ // score the zone again with it
+}
+
+func hasNS(rrs []event.RR) bool {
+	for i := range rrs {
+		if rrs[i].Type == event.TypeNS {
+			return true
+		}
+	}
+	return false
 }
 
 func (z *zone) setNS(hosts []string) {

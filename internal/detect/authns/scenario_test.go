@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -224,5 +225,43 @@ func TestHistory(t *testing.T) {
 				t.Errorf("previous name servers %v", prev)
 			}
 		})
+	}
+}
+
+// TestLameDelegation: a listed server's own answer for the zone is a
+// refusal: the delegation to it is lame, which adds to the score and is
+// named in the evidence.
+func TestLameDelegation(t *testing.T) {
+	d, err := New(DefaultConfig(), Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := enrich.NewNames(dnsname.NewPSL(dnsname.PSLOptions{}))
+	var got []*alert.Alert
+	emit := func(a *alert.Alert) { got = append(got, a) }
+	// The parent delegates c2zone.net to its own servers, with glue
+	// 198.51.100.10 and .11 (see referral), with a 60 s TTL: 20+10+5.
+	ref := referral(0, "x.c2zone.net", "c2zone.net", 60, "", "ns1.c2zone.net", "ns2.c2zone.net")
+	names.Enrich(ref)
+	d.Observe(ref, emit)
+	// ns1 itself refuses the zone; the client asks again.
+	refused := &event.Event{Kind: event.KindDNS, Time: t0.Add(time.Second)}
+	refused.Client = netip.MustParseAddrPort("10.0.0.53:5300")
+	refused.Server = netip.MustParseAddrPort("198.51.100.10:53")
+	refused.DNS.HasQuery, refused.DNS.HasResponse, refused.DNS.FlagsKnown = true, true, true
+	refused.DNS.QName, refused.DNS.QType, refused.DNS.RCode = "x.c2zone.net", event.TypeA, event.RcodeRefused
+	names.Enrich(refused)
+	d.Observe(refused, emit)
+	again := referral(2*time.Second, "y.c2zone.net", "c2zone.net", 60, "hidden.c2zone.net. admin.c2zone.net. 1 2 3 4 5", "ns1.c2zone.net", "ns2.c2zone.net")
+	names.Enrich(again)
+	d.Observe(again, emit)
+	if len(got) != 1 {
+		t.Fatalf("%d alerts, want 1", len(got))
+	}
+	if c, ok := got[0].Get("contribution_lame_delegation"); !ok || c.(float64) != wLame {
+		t.Errorf("no lame delegation in %s", got[0].Summary)
+	}
+	if !strings.Contains(got[0].Summary, "ns1.c2zone.net (198.51.100.10) gave REFUSED") {
+		t.Errorf("summary %s", got[0].Summary)
 	}
 }

@@ -118,6 +118,9 @@ func (d *Detector) score(z *zone, t time.Time) scored {
 	if z.soaMName != "" && !contains(hosts, z.soaMName) {
 		add("soa_primary_outside", wSOA, "SOA primary "+z.soaMName+" not among the servers")
 	}
+	if z.lame != "" {
+		add("lame_delegation", wLame, "lame: "+z.lame)
+	}
 	if low := uint32(d.cfg.LowNSTTL / time.Second); z.minTTL > 0 && z.minTTL < low {
 		add("low_ns_ttl", wLowTTL, fmt.Sprintf("NS TTL %ds", z.minTTL))
 	}
