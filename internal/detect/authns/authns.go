@@ -228,7 +228,7 @@ func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
 		d.responses++
 		d.learn(ev, emit)
 	}
-	if ev.DNS.HasResponse && len(d.addrHost) > 0 && ev.Enrich.Domain != "" {
+	if ev.DNS.HasResponse && len(d.addrHost) > 0 && ev.Enrich.Domain != "" && lameCandidate(ev) {
 		if host, ok := d.addrHost[ev.Server.Addr().Unmap()]; ok {
 			d.checkLame(host, ev)
 		}
@@ -382,6 +382,22 @@ func (d *Detector) learnAddrs(ev *event.Event) {
 	})
 }
 
+// lameCandidate reports answers that would make a delegation lame if a
+// listed server gave them: a refusal or failure, or a non-authoritative
+// answer to a query that asked no recursion (what a resolver asks an
+// authoritative server) without referring to a child zone. Ordinary
+// answers of recursive resolvers (recursion desired) are not.
+func lameCandidate(ev *event.Event) bool {
+	switch rc := ev.DNS.RCode; {
+	case rc == event.RcodeRefused, rc == event.RcodeServFail:
+		return true
+	case rc == event.RcodeNoError && ev.DNS.FlagsKnown:
+		f := ev.DNS.Flags
+		return !f.Has(event.FlagRD) && !f.Has(event.FlagAA) && !hasNS(ev.DNS.Authority)
+	}
+	return false
+}
+
 // checkLame looks at an answer from host, a known name server: when host
 // is in the NS set of the zone asked about and refuses, fails, or answers
 // without authority and without referring to a child zone, the delegation
@@ -391,16 +407,12 @@ func (d *Detector) checkLame(host string, ev *event.Event) {
 	if !ok || z.lame != "" || !slices.Contains(z.ns[:z.nNS], host) {
 		return
 	}
-	var why string
-	switch rc := ev.DNS.RCode; {
-	case rc == event.RcodeRefused:
+	why := "an answer without authority"
+	switch ev.DNS.RCode {
+	case event.RcodeRefused:
 		why = "REFUSED"
-	case rc == event.RcodeServFail:
+	case event.RcodeServFail:
 		why = "SERVFAIL"
-	case rc == event.RcodeNoError && ev.DNS.FlagsKnown && !ev.DNS.Flags.Has(event.FlagAA) && !hasNS(ev.DNS.Authority):
-		why = "an answer without authority"
-	default:
-		return
 	}
 	z.lame = fmt.Sprintf("%s (%s) gave %s for %s", host, ev.Server.Addr().Unmap(), why, ev.DNS.QName)
 	z.version++ // score the zone again with it
