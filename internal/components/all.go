@@ -20,6 +20,8 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/enrich"
 	"github.com/dnsvigil/dnsvigil/internal/input"
 	"github.com/dnsvigil/dnsvigil/internal/input/defender"
+	"github.com/dnsvigil/dnsvigil/internal/input/dnstap"
+	"github.com/dnsvigil/dnsvigil/internal/input/eve"
 	"github.com/dnsvigil/dnsvigil/internal/input/pcap"
 	"github.com/dnsvigil/dnsvigil/internal/input/querylog"
 	"github.com/dnsvigil/dnsvigil/internal/input/sysmon"
@@ -32,8 +34,12 @@ import (
 func Formats() []input.Format {
 	formats := []input.Format{
 		pcap.Format(),
+		dnstap.Format(),
+		eve.Format(),
 		zeek.Format(),
 		querylog.Format(),
+		querylog.BINDFormat(),
+		querylog.UnboundFormat(),
 	}
 	formats = append(formats, sysmon.Formats()...)
 	return append(formats, defender.Formats()...)
