@@ -115,6 +115,24 @@ func TestImportRules(t *testing.T) {
 	}
 }
 
+// The shared readers under internal/input that decoders (and the followed-file
+// tailer) build on know nothing of formats or events: the standard library
+// only, so any package under input may import them without a cycle.
+func TestInputHelpersAreStandardLibraryOnly(t *testing.T) {
+	pkgs := imports(t)
+	for _, dir := range []string{"internal/input/lineio", "internal/input/jsonscan"} {
+		imps, ok := pkgs[dir]
+		if !ok {
+			t.Errorf("%s not found", dir)
+		}
+		for imp := range imps {
+			if !isStd(imp) {
+				t.Errorf("%s is a shared reader but imports %s", dir, imp)
+			}
+		}
+	}
+}
+
 // The event model carries no third-party type: it is the contract between
 // decoders and detectors.
 func TestEventIsStandardLibraryOnly(t *testing.T) {

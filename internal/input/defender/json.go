@@ -7,11 +7,12 @@ import (
 	"io"
 
 	"github.com/dnsvigil/dnsvigil/internal/input"
+	"github.com/dnsvigil/dnsvigil/internal/input/jsonscan"
 )
 
 // jsonSource cuts row objects out of a JSON array or out of JSON lines as
 // it reads, so an export of any size is never held whole. Each object is
-// then walked by jscan. Inside an array, a malformed object is one bad row
+// then walked by objIter. Inside an array, a malformed object is one bad row
 // and the scan goes on at the next top-level '{'.
 type jsonSource struct {
 	br    *bufio.Reader
@@ -48,7 +49,6 @@ var (
 	errTooLarge  = errors.New("row object over the size limit")
 	errTruncated = errors.New("input ends inside a row object")
 	errNotObject = errors.New("not a JSON object")
-	errBadJSON   = errors.New("not a valid JSON object")
 )
 
 func (s *jsonSource) readByte() (byte, error) {
@@ -215,7 +215,7 @@ func (d *Decoder) jsonRow(b []byte) *fieldError {
 		d.row.v[c] = d.strValue(it.val)
 	}
 	if it.malformed() {
-		return &fieldError{reason: "bad json", err: errBadJSON}
+		return &fieldError{reason: "bad json", err: jsonscan.ErrBad}
 	}
 	return nil
 }

@@ -79,6 +79,24 @@ func TestMapping(t *testing.T) {
 			w.Transport, w.Time = "doh", "2026-11-28T00:16:18.843949Z"
 			return w
 		}()},
+		{"doq, a protocol newer than golang-dnstap's schema", func() msgSpec {
+			s := base(dt.Message_CLIENT_QUERY, ws2, "10.20.1.53:853")
+			s.proto = 7
+			return s
+		}(), func() row {
+			w := qrow("CLIENT_QUERY", ws2, "10.20.1.53:853", "")
+			w.Transport = "doq"
+			return w
+		}()},
+		{"dnscrypt is unknown", func() msgSpec {
+			s := base(dt.Message_CLIENT_QUERY, ws2, res)
+			s.proto = 5
+			return s
+		}(), func() row {
+			w := qrow("CLIENT_QUERY", ws2, res, "")
+			w.Transport = "unknown"
+			return w
+		}()},
 		{"no addresses, no protocol", func() msgSpec {
 			s := base(dt.Message_RESOLVER_QUERY, "", "")
 			s.proto = 0
@@ -121,6 +139,7 @@ func TestBadRecords(t *testing.T) {
 	badAddr := msgSpec{typ: dt.Message_CLIENT_QUERY, qtime: t0, rawQAddr: []byte{10, 0, 0}, dnsMsg: query("a.example", dns.TypeA)}.build(t)
 	noTime := msgSpec{typ: dt.Message_CLIENT_QUERY, dnsMsg: query("a.example", dns.TypeA)}.build(t)
 	badDNS := msgSpec{typ: dt.Message_CLIENT_QUERY, qtime: t0, rawPayload: []byte{1, 2, 3}}.build(t)
+	longDNS := msgSpec{typ: dt.Message_CLIENT_QUERY, qtime: t0, rawPayload: append(must(query("a.example", dns.TypeA).Pack()), make([]byte, 65536)...)}.build(t)
 	var invalidType []byte
 	if dir, ok := testutil.SharedDir(); ok {
 		invalidType, _ = os.ReadFile(dir + "/bind9-dnstap/invalid_message_type.dnstap")
@@ -138,6 +157,7 @@ func TestBadRecords(t *testing.T) {
 		{"bad address", stream(ContentType, true, badAddr, good), 1, []string{"bad address"}, []int64{42}},
 		{"no timestamp", stream(ContentType, true, noTime, good), 1, []string{"bad timestamp"}, []int64{42}},
 		{"malformed dns", stream(ContentType, true, badDNS, good), 1, []string{"malformed dns message"}, []int64{42}},
+		{"dns message over 65535 bytes", stream(ContentType, true, longDNS, good), 1, []string{"malformed dns message"}, []int64{42}},
 		{"truncated last frame", stream(ContentType, false, good, good)[:42+2*(4+len(good))-5],
 			1, []string{"truncated frame"}, []int64{42 + 4 + int64(len(good))}},
 		{"cut after a length prefix", stream(ContentType, false, good, good)[:42+4+len(good)+4],
@@ -243,4 +263,11 @@ func TestFormat(t *testing.T) {
 	if err := d.Next(&ev); err != nil || ev.DNS.QName != "a.example" || ev.Source.Name != "f" {
 		t.Fatalf("Next = %v, %+v", err, ev)
 	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

@@ -1,6 +1,7 @@
 package dnstap
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -25,18 +26,28 @@ var (
 	errBadAddress  = errors.New("address is neither 4 nor 16 bytes")
 	errBadTime     = errors.New("timestamp out of range")
 	errNoTimestamp = errors.New("message carries no timestamp")
+	errTooLong     = fmt.Errorf("dns message over %d bytes", maxDNSMessage)
 )
+
+// maxDNSMessage is the longest DNS message any transport carries.
+const maxDNSMessage = 65535
+
+// protocolDOQ is SocketProtocol DOQ, added to dnstap.proto after
+// golang-dnstap v0.4.0.
+const protocolDOQ = 7
 
 // reasonOf returns the RecordError reason for an error of fill.
 func reasonOf(err error) string {
 	switch {
+	case errors.Is(err, errProtobuf):
+		return "bad protobuf"
 	case errors.Is(err, errNoType):
 		return "unknown message type"
 	case errors.Is(err, errBadAddress):
 		return "bad address"
 	case errors.Is(err, errBadTime), errors.Is(err, errNoTimestamp):
 		return "bad timestamp"
-	case errors.Is(err, dnswire.ErrMalformed):
+	case errors.Is(err, dnswire.ErrMalformed), errors.Is(err, errTooLong):
 		return "malformed dns message"
 	}
 	return "bad message"
@@ -46,60 +57,129 @@ func reasonOf(err error) string {
 // as damage, not as a time.
 const maxUnixSec = 1 << 37
 
-// fill maps one dnstap message onto ev, which the caller has reset and whose
-// Source it has set. Every message type maps the same way: the query address
-// and port are the asker (ev.Client), the response address and port the
-// server asked (ev.Server), whichever side the server writing dnstap was on.
-// A *_QUERY type gives an event with HasQuery from query_message and
-// query_time; a *_RESPONSE type one with HasResponse from response_message
-// and response_time (query_time when the response time is absent).
-func (d *Decoder) fill(ev *event.Event, m *dt.Dnstap) error {
-	msg := m.GetMessage()
-	if msg == nil || msg.Type == nil {
+// mapper turns dnstap data frames into events: the decoding shared by the
+// file Decoder and each connection of a Listener. It keeps the reused
+// message, the DNS parser, the identity last converted and the counters. A
+// mapper is not safe for concurrent use.
+type mapper struct {
+	msg    message
+	parser dnswire.Parser
+	// identity is the string form of the last identity seen, kept so that
+	// a stream from one server converts it once.
+	identity    string
+	identityRaw []byte
+	// typ is the message type of the event last filled.
+	typ dt.Message_Type
+	c   counters
+}
+
+// decode maps one data frame onto ev, which it resets; the caller sets
+// ev.Source. It returns true when ev holds an event; false with a nil error
+// for a frame that gives none (not a MESSAGE, or without the DNS payload its
+// type needs), and an error for a bad frame, whose RecordError reason is
+// reasonOf(err). Each outcome is counted. It does not allocate for a
+// well-formed frame.
+func (m *mapper) decode(frame []byte, ev *event.Event) (bool, error) {
+	m.c[cFrames]++
+	if err := m.msg.unmarshal(frame); err != nil {
+		m.c[cBad]++
+		return false, err
+	}
+	if m.msg.tapType != tapMessage {
+		m.c[cNotMessage]++
+		return false, nil
+	}
+	ev.Reset()
+	if err := m.fill(ev, &m.msg); err != nil {
+		if errors.Is(err, errNoPayload) {
+			m.c[cNoPayload]++
+			return false, nil
+		}
+		m.c[cBad]++
+		return false, err
+	}
+	return true, nil
+}
+
+// setIdentity converts raw to a string, reusing the previous conversion when
+// the identity did not change.
+func (m *mapper) setIdentity(raw []byte) {
+	if m.identity != "" && bytes.Equal(raw, m.identityRaw) {
+		return
+	}
+	if len(raw) > maxIdentity {
+		raw = raw[:maxIdentity]
+	}
+	m.identityRaw = append(m.identityRaw[:0], raw...)
+	m.identity = string(raw)
+}
+
+// fill maps one dnstap message onto ev, which the caller has reset. Every
+// message type maps the same way: the query address and port are the asker
+// (ev.Client), the response address and port the server asked (ev.Server),
+// whichever side the server writing dnstap was on. A *_QUERY type gives an
+// event with HasQuery from query_message and query_time; a *_RESPONSE type
+// one with HasResponse from response_message and response_time (query_time
+// when the response time is absent).
+func (m *mapper) fill(ev *event.Event, msg *message) error {
+	if !msg.hasMessage || msg.typ == 0 {
 		return errNoType
 	}
-	typ := msg.GetType()
+	typ := dt.Message_Type(msg.typ)
 	if typ < dt.Message_AUTH_QUERY || typ > dt.Message_UPDATE_RESPONSE {
-		return fmt.Errorf("%w: %d", errNoType, typ)
+		return fmt.Errorf("%w: %d", errNoType, msg.typ)
 	}
-	d.typ = typ
-	d.setIdentity(m.GetIdentity())
+	m.typ = typ
+	m.setIdentity(msg.identity)
 	query := typ%2 == 1
 
-	payload := msg.GetResponseMessage()
+	payload := msg.response
 	if query {
-		payload = msg.GetQueryMessage()
+		payload = msg.query
 	}
-	if len(payload) == 0 {
+	switch {
+	case len(payload) == 0:
 		return errNoPayload
+	case len(payload) > maxDNSMessage:
+		return fmt.Errorf("%w: %d bytes", errTooLong, len(payload))
 	}
 	t, err := messageTime(msg, query)
 	if err != nil {
 		return err
 	}
 	ev.Kind, ev.Time = event.KindDNS, t
-	ev.Transport = transport(msg.SocketProtocol)
-	if ev.Client, err = addrPort(msg.GetQueryAddress(), msg.GetQueryPort()); err != nil {
+	ev.Transport = transport(msg.protocol)
+	if ev.Client, err = addrPort(msg.queryAddr, msg.queryPort); err != nil {
 		return fmt.Errorf("query address: %w", err)
 	}
-	if ev.Server, err = addrPort(msg.GetResponseAddress(), msg.GetResponsePort()); err != nil {
+	if ev.Server, err = addrPort(msg.respAddr, msg.respPort); err != nil {
 		return fmt.Errorf("response address: %w", err)
 	}
 	if senderAsks(typ) {
-		ev.Host.Name = d.identity
+		ev.Host.Name = m.identity
 	}
+	return m.parse(ev, typ, payload)
+}
 
-	st, err := d.parser.Parse(payload, &ev.DNS)
+// parse decodes the DNS payload of a message of type typ into ev.DNS.
+func (m *mapper) parse(ev *event.Event, typ dt.Message_Type, payload []byte) error {
+	st, err := m.parser.Parse(payload, &ev.DNS)
 	if err != nil {
 		return fmt.Errorf("%s: %w", typ, err)
 	}
-	d.c.status[st]++
-	d.c.types[typ]++
+	switch st {
+	case dnswire.StatusFallback:
+		m.c[cFallback]++
+	case dnswire.StatusPartial:
+		m.c[cPartial]++
+	}
+	m.c[cTypes+int(typ)]++
+	query := typ%2 == 1
 	if ev.DNS.HasQuery == query {
 		return nil
 	}
 	// The QR bit disagrees with the message type; the type decides.
-	d.c.qrMismatch++
+	m.c[cQRMismatch]++
 	ev.DNS.HasQuery, ev.DNS.HasResponse = query, !query
 	if query {
 		ev.DNS.QuerySize, ev.DNS.ResponseSize, ev.DNS.RCode = len(payload), 0, event.RcodeUnknown
@@ -126,22 +206,18 @@ func senderAsks(typ dt.Message_Type) bool {
 // messageTime returns the query time for a query and the response time (or
 // the query time when absent) for a response. Nanoseconds above 999999999
 // are carried into the seconds, as time.Unix does.
-func messageTime(msg *dt.Message, query bool) (time.Time, error) {
-	sec, nsec, ok := msg.ResponseTimeSec, msg.ResponseTimeNsec, !query
-	if !ok || sec == nil {
-		sec, nsec = msg.QueryTimeSec, msg.QueryTimeNsec
+func messageTime(msg *message, query bool) (time.Time, error) {
+	sec, nsec := msg.respTimeSec, msg.respNsec
+	if query || msg.has&hasRespTime == 0 {
+		if msg.has&hasQueryTime == 0 {
+			return time.Time{}, errNoTimestamp
+		}
+		sec, nsec = msg.queryTimeSec, msg.queryNsec
 	}
-	if sec == nil {
-		return time.Time{}, errNoTimestamp
+	if sec > maxUnixSec {
+		return time.Time{}, fmt.Errorf("%w: %d seconds", errBadTime, sec)
 	}
-	if *sec > maxUnixSec {
-		return time.Time{}, fmt.Errorf("%w: %d seconds", errBadTime, *sec)
-	}
-	var ns int64
-	if nsec != nil {
-		ns = int64(*nsec)
-	}
-	return time.Unix(int64(*sec), ns).UTC(), nil
+	return time.Unix(int64(sec), int64(nsec)).UTC(), nil
 }
 
 // addrPort returns the address and port of one side, the zero AddrPort when
@@ -160,15 +236,11 @@ func addrPort(a []byte, port uint32) (netip.AddrPort, error) {
 	return netip.AddrPortFrom(ip, uint16(port)), nil
 }
 
-// transport maps the dnstap socket protocol. Protocols this version of the
-// dnstap schema lacks (DoQ, DNSCrypt) arrive as unknown fields and map to
-// TransportUnknown.
-func transport(p *dt.SocketProtocol) event.Transport {
-	if p == nil {
-		// The generated getter would report UDP, the enum's first value.
-		return event.TransportUnknown
-	}
-	switch *p {
+// transport maps the dnstap socket protocol. DoQ (7) comes from newer
+// versions of the schema; DNSCrypt (5, 6), other numbers and an absent
+// protocol map to TransportUnknown.
+func transport(p int32) event.Transport {
+	switch dt.SocketProtocol(p) {
 	case dt.SocketProtocol_UDP:
 		return event.TransportUDP
 	case dt.SocketProtocol_TCP:
@@ -177,6 +249,8 @@ func transport(p *dt.SocketProtocol) event.Transport {
 		return event.TransportDoT
 	case dt.SocketProtocol_DOH:
 		return event.TransportDoH
+	case protocolDOQ:
+		return event.TransportDoQ
 	}
 	return event.TransportUnknown
 }

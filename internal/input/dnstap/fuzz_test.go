@@ -70,3 +70,33 @@ func FuzzDnstap(f *testing.F) {
 		}
 	})
 }
+
+// FuzzWalk decodes arbitrary bytes as one dnstap frame with the protowire
+// walk and with proto.Unmarshal into the generated types: the walk must not
+// panic, and where the reference accepts the frame the walk must give the
+// same message, event and error.
+func FuzzWalk(f *testing.F) {
+	if labs, err := filepath.Glob(filepath.Join(testutil.RepoRoot(), "testdata", "lab", "*", "resolver.dnstap")); err == nil {
+		for _, p := range labs {
+			if b, err := os.ReadFile(p); err == nil {
+				for _, frame := range dataFrames(f, firstFrames(b, 8)) {
+					f.Add(frame)
+				}
+			}
+		}
+	}
+	if dir, ok := testutil.SharedDir(); ok {
+		names, _ := filepath.Glob(filepath.Join(dir, "bind9-dnstap", "*.dnstap"))
+		for _, p := range names {
+			if b, err := os.ReadFile(p); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		if !compareFrame(t, "fuzz", frame) {
+			var m mapper
+			_ = decodeWalk(&m, frame) // must not panic
+		}
+	})
+}

@@ -9,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	dt "github.com/dnstap/golang-dnstap"
 	"github.com/google/go-cmp/cmp"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/dnsvigil/dnsvigil/internal/event"
 	"github.com/dnsvigil/dnsvigil/internal/testutil"
@@ -214,13 +212,13 @@ func TestBind9Single(t *testing.T) {
 			if Sniff(raw) {
 				t.Error("Sniff = true for an unframed message")
 			}
-			var m dt.Dnstap
-			if err := (proto.UnmarshalOptions{AllowPartial: true}).Unmarshal(raw, &m); err != nil {
+			var msg message
+			if err := msg.unmarshal(raw); err != nil {
 				t.Fatal(err)
 			}
 			d := &Decoder{}
 			var ev event.Event
-			err = d.fill(&ev, &m)
+			err = d.m.fill(&ev, &msg)
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("fill error = %v, want %v", err, tc.wantErr)
 			}

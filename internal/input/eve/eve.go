@@ -21,6 +21,7 @@ import (
 
 	"github.com/dnsvigil/dnsvigil/internal/event"
 	"github.com/dnsvigil/dnsvigil/internal/input"
+	"github.com/dnsvigil/dnsvigil/internal/input/lineio"
 )
 
 // Format returns the input format for Suricata EVE JSON.
@@ -71,7 +72,7 @@ var (
 // Next. A Decoder is not safe for concurrent use.
 type Decoder struct {
 	name       string
-	lr         lineReader
+	lr         lineio.Reader
 	headerOnly bool
 
 	// buf holds the strings of the current event; tmp holds one decoded
@@ -96,7 +97,7 @@ func New(r io.Reader, opts input.Options) *Decoder {
 	if limit <= 0 {
 		limit = input.DefaultOptions().MaxLineBytes
 	}
-	return &Decoder{name: opts.Name, lr: newLineReader(r, limit), headerOnly: opts.HeaderOnly}
+	return &Decoder{name: opts.Name, lr: lineio.NewReader(r, limit), headerOnly: opts.HeaderOnly}
 }
 
 // Next fills ev with the next dns record. It returns io.EOF at the end, a
@@ -104,10 +105,10 @@ func New(r io.Reader, opts input.Options) *Decoder {
 // wrapped I/O error.
 func (d *Decoder) Next(ev *event.Event) error {
 	for {
-		line, err := d.lr.read()
+		line, err := d.lr.Read()
 		switch {
-		case err == errLineTooLong:
-			return d.recordError("line too long", fmt.Errorf("over %d bytes", d.lr.limit))
+		case err == lineio.ErrTooLong:
+			return d.recordError("line too long", fmt.Errorf("over %d bytes", d.lr.Limit()))
 		case err == io.EOF:
 			return io.EOF
 		case err != nil:
@@ -139,7 +140,7 @@ func (d *Decoder) Counts() []input.Count {
 
 // recordError reports the line just read as bad.
 func (d *Decoder) recordError(reason string, err error) error {
-	return &input.RecordError{File: d.name, Line: d.lr.line, Offset: d.lr.off, Reason: reason, Err: err}
+	return &input.RecordError{File: d.name, Line: d.lr.Line(), Offset: d.lr.Offset(), Reason: reason, Err: err}
 }
 
 // fieldError reports a bad field, quoting at most 64 bytes of its value.

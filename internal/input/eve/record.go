@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/dnsvigil/dnsvigil/internal/event"
+	"github.com/dnsvigil/dnsvigil/internal/input/jsonscan"
 )
 
 // topFields are the raw values of the top-level keys read; nil when absent.
@@ -24,16 +25,15 @@ type dnsFields struct {
 // eachMember calls fn for each key and raw value of the object raw, which
 // the scanner has validated. Keys are raw (escapes not decoded).
 func eachMember(raw []byte, fn func(key, val []byte)) {
-	s := jsonScanner{b: raw, i: 1}
-	if s.eat('}') {
+	s := jsonscan.Scanner{B: raw, I: 1}
+	if s.Eat('}') {
 		return
 	}
 	for {
-		key, _ := s.key()
-		start := s.i
-		s.value(1)
-		fn(key, raw[start:s.i])
-		if !s.eat(',') {
+		key, _ := s.Key()
+		val, _ := s.RawValue(1)
+		fn(key, val)
+		if !s.Eat(',') {
 			return
 		}
 	}
@@ -41,15 +41,13 @@ func eachMember(raw []byte, fn func(key, val []byte)) {
 
 // eachElem calls fn for each raw element of the array raw (validated).
 func eachElem(raw []byte, fn func(elem []byte) bool) {
-	s := jsonScanner{b: raw, i: 1}
-	if s.eat(']') {
+	s := jsonscan.Scanner{B: raw, I: 1}
+	if s.Eat(']') {
 		return
 	}
 	for {
-		s.ws()
-		start := s.i
-		s.value(1)
-		if !fn(raw[start:s.i]) || !s.eat(',') {
+		elem, _ := s.RawValue(1)
+		if !fn(elem) || !s.Eat(',') {
 			return
 		}
 	}
@@ -59,11 +57,11 @@ func eachElem(raw []byte, fn func(elem []byte) bool) {
 // without an error for a record of another event type.
 func (d *Decoder) decode(line []byte, ev *event.Event) (bool, error) {
 	line = bytes.TrimLeft(line, " \t")
-	s := jsonScanner{b: line}
-	if s.i >= len(line) || line[s.i] != '{' || !s.value(0) {
-		return false, d.recordError("bad json", errBadJSON)
+	s := jsonscan.Scanner{B: line}
+	if len(line) == 0 || line[0] != '{' || !s.Value(0) {
+		return false, d.recordError("bad json", jsonscan.ErrBad)
 	}
-	if s.ws(); s.i != len(line) {
+	if s.WS(); s.I != len(line) {
 		return false, d.recordError("bad json", errors.New("data after the object"))
 	}
 	t := &d.top
@@ -109,7 +107,7 @@ func (d *Decoder) decode(line []byte, ev *event.Event) (bool, error) {
 func (d *Decoder) fill(ev *event.Event) error {
 	t := &d.top
 	ev.Kind = event.KindDNS
-	ev.Source = event.Source{Name: d.name, Line: d.lr.line, Offset: d.lr.off}
+	ev.Source = event.Source{Name: d.name, Line: d.lr.Line(), Offset: d.lr.Offset()}
 	if t.timestamp == nil || t.timestamp[0] != '"' {
 		return d.fieldError("bad timestamp", "timestamp", t.timestamp)
 	}
@@ -206,7 +204,7 @@ func (d *Decoder) jsonString(raw []byte) []byte {
 	inner := raw[1 : len(raw)-1]
 	for _, c := range inner {
 		if c == '\\' {
-			d.tmp = appendJSONString(d.tmp[:0], raw)
+			d.tmp = jsonscan.AppendString(d.tmp[:0], raw)
 			return d.tmp
 		}
 	}

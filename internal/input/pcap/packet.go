@@ -33,6 +33,9 @@ func (d *Decoder) recordErr(reason string, offset int64, err error) error {
 // truncated record ends the stream after one RecordError; a failure of the
 // underlying reader is returned as is.
 func (d *Decoder) read() error {
+	if d.pkts != nil {
+		return d.readPacket()
+	}
 	rec, err := d.src.read()
 	switch {
 	case err == nil:
@@ -65,7 +68,7 @@ func (d *Decoder) handle(ev *event.Event) (bool, error) {
 	if d.frags.len() > 0 {
 		d.expireFrags()
 	}
-	ip, version, v := network(d.src.link, d.rec.data)
+	ip, version, v := network(d.link, d.rec.data)
 	if v == verdictOK {
 		v = decodeIP(ip, version, &d.seg)
 	}

@@ -14,6 +14,10 @@
 //     buffers.
 //   - one connection event (Transport DoT) for each TCP connection to port 853.
 //
+// The same decoding runs over frames from a live capture: NewPackets takes a
+// PacketReader in place of a file, and Idle moves the clock on while the
+// interface is quiet.
+//
 // Everything held between packets is bounded: pending queries
 // (Options.MaxPending), TCP streams and DoT flows (Options.MaxTCPStreams each,
 // with a per-stream byte cap and an idle timeout), and evictions are counted.
@@ -24,6 +28,8 @@ import (
 	"hash/maphash"
 	"io"
 	"time"
+
+	"github.com/gopacket/gopacket/layers"
 
 	"github.com/dnsvigil/dnsvigil/internal/event"
 	"github.com/dnsvigil/dnsvigil/internal/input"
@@ -66,7 +72,9 @@ func Format() input.Format {
 // are valid until the next call to Next.
 type Decoder struct {
 	opts    input.Options
-	src     *source
+	src     *source      // the file read by a Decoder from Open
+	pkts    PacketReader // the frames read by a Decoder from NewPackets
+	link    layers.LinkType
 	ports   portSet
 	parser  dnswire.Parser
 	pend    *table[uint64, pendingQuery] // keyed by pairKey.hash
@@ -98,9 +106,17 @@ func Open(r io.Reader, opts input.Options) (*Decoder, error) {
 	if _, _, v := network(src.link, nil); v == verdictUnsupported {
 		return nil, &input.RecordError{File: opts.Name, Offset: 0, Reason: "unsupported link type", Err: linkTypeError(src.link)}
 	}
+	d := newDecoder(opts, src.link)
+	d.src = src
+	return d, nil
+}
+
+// newDecoder returns a Decoder for frames of link type link, without its
+// packet source; opts already has its defaults.
+func newDecoder(opts input.Options, link layers.LinkType) *Decoder {
 	d := &Decoder{
 		opts:    opts,
-		src:     src,
+		link:    link,
 		pend:    newTable[uint64, pendingQuery](opts.MaxPending),
 		seed:    maphash.MakeSeed(),
 		streams: newTable[flowKey, tcpStream](opts.MaxTCPStreams),
@@ -112,7 +128,7 @@ func Open(r io.Reader, opts input.Options) (*Decoder, error) {
 	for _, p := range opts.DNSPorts {
 		d.ports.add(p)
 	}
-	return d, nil
+	return d
 }
 
 func withDefaults(o input.Options) input.Options {

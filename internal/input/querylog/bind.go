@@ -11,6 +11,7 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/dnsname"
 	"github.com/dnsvigil/dnsvigil/internal/event"
 	"github.com/dnsvigil/dnsvigil/internal/input"
+	"github.com/dnsvigil/dnsvigil/internal/input/lineio"
 )
 
 // BINDFormat returns the input format for BIND 9 query logs (`querylog
@@ -43,7 +44,7 @@ var (
 // it needs no Close. A BINDDecoder is not safe for concurrent use.
 type BINDDecoder struct {
 	name    string
-	lr      lineReader
+	lr      lineio.Reader
 	clock   syslogClock
 	scratch []byte
 	fields  [maxFields][]byte
@@ -60,7 +61,7 @@ func NewBIND(r io.Reader, opts input.Options, cfg Config) *BINDDecoder {
 	if limit <= 0 {
 		limit = input.DefaultOptions().MaxLineBytes
 	}
-	return &BINDDecoder{name: opts.Name, lr: newLineReader(r, limit), clock: newSyslogClock(cfg.Year)}
+	return &BINDDecoder{name: opts.Name, lr: lineio.NewReader(r, limit), clock: newSyslogClock(cfg.Year)}
 }
 
 // Next fills ev with the next query. It returns io.EOF at the end, a
@@ -68,10 +69,10 @@ func NewBIND(r io.Reader, opts input.Options, cfg Config) *BINDDecoder {
 // wrapped I/O error.
 func (d *BINDDecoder) Next(ev *event.Event) error {
 	for {
-		line, err := d.lr.read()
+		line, err := d.lr.Read()
 		switch {
-		case err == errLineTooLong:
-			return d.recordError("line too long", fmt.Errorf("over %d bytes", d.lr.limit))
+		case err == lineio.ErrTooLong:
+			return d.recordError("line too long", fmt.Errorf("over %d bytes", d.lr.Limit()))
 		case err == io.EOF:
 			return io.EOF
 		case err != nil:
@@ -182,7 +183,7 @@ func (d *BINDDecoder) handle(ev *event.Event, line []byte) (bool, error) {
 	ev.Kind = event.KindDNS
 	ev.Time = t
 	ev.Client, ev.Server, ev.Transport = client, server, transport
-	ev.Source = event.Source{Name: d.name, Line: d.lr.line, Offset: d.lr.off}
+	ev.Source = event.Source{Name: d.name, Line: d.lr.Line(), Offset: d.lr.Offset()}
 	dns := &ev.DNS
 	dns.QName, dns.QType, dns.QClass = view(d.scratch), qtype, qclass
 	dns.HasQuery, dns.RCode = true, event.RcodeUnknown
@@ -376,7 +377,7 @@ func bindFlags(b []byte) (event.Flags, event.Transport, bool) {
 }
 
 func (d *BINDDecoder) recordError(reason string, err error) error {
-	return &input.RecordError{File: d.name, Line: d.lr.line, Offset: d.lr.off, Reason: reason, Err: err}
+	return &input.RecordError{File: d.name, Line: d.lr.Line(), Offset: d.lr.Offset(), Reason: reason, Err: err}
 }
 
 func (d *BINDDecoder) lineError(reason string, line []byte) error {

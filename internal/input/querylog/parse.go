@@ -97,7 +97,7 @@ func (d *Decoder) query(line []byte, t time.Time, serial uint64, port netip.Addr
 	d.scratch = dnsname.AppendPresentation(d.scratch[:0], view(name))
 	e := d.pend.push(d.pend.key(serial, d.scratch))
 	e.name = append(e.name, d.scratch...)
-	e.time, e.line, e.off, e.qtype = t, d.lr.line, d.lr.off, qtype
+	e.time, e.line, e.off, e.qtype = t, d.lr.Line(), d.lr.Offset(), qtype
 	e.rcode = event.RcodeUnknown
 	e.client = netip.AddrPortFrom(addr, 0)
 	if port.IsValid() && port.Addr() == addr {

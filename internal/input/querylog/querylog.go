@@ -20,6 +20,7 @@ import (
 
 	"github.com/dnsvigil/dnsvigil/internal/event"
 	"github.com/dnsvigil/dnsvigil/internal/input"
+	"github.com/dnsvigil/dnsvigil/internal/input/lineio"
 )
 
 // Format returns the input format for dnsmasq query logs in syslog form.
@@ -71,7 +72,7 @@ var (
 // call to Next. A Decoder is not safe for concurrent use.
 type Decoder struct {
 	name    string
-	lr      lineReader
+	lr      lineio.Reader
 	timeout time.Duration
 	pend    pending
 
@@ -124,7 +125,7 @@ func New(r io.Reader, opts input.Options, cfg Config) *Decoder {
 	}
 	return &Decoder{
 		name:    opts.Name,
-		lr:      newLineReader(r, limit),
+		lr:      lineio.NewReader(r, limit),
 		timeout: timeout,
 		pend:    newPending(min(maxPend, maxPendingCap), maphash.MakeSeed()),
 		year:    year,
@@ -153,10 +154,10 @@ func (d *Decoder) Next(ev *event.Event) error {
 			line, d.held, d.hasHeld = d.held, nil, false
 		} else {
 			var err error
-			line, err = d.lr.read()
+			line, err = d.lr.Read()
 			switch {
-			case err == errLineTooLong:
-				return d.recordError("line too long", fmt.Errorf("over %d bytes", d.lr.limit))
+			case err == lineio.ErrTooLong:
+				return d.recordError("line too long", fmt.Errorf("over %d bytes", d.lr.Limit()))
 			case err == io.EOF:
 				d.eof = true
 				continue
@@ -196,7 +197,7 @@ func (d *Decoder) Counts() []input.Count {
 
 // recordError reports the line just read as bad.
 func (d *Decoder) recordError(reason string, err error) error {
-	return &input.RecordError{File: d.name, Line: d.lr.line, Offset: d.lr.off, Reason: reason, Err: err}
+	return &input.RecordError{File: d.name, Line: d.lr.Line(), Offset: d.lr.Offset(), Reason: reason, Err: err}
 }
 
 // lineError reports a bad line, quoting at most 64 bytes of it.

@@ -10,6 +10,7 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/dnsname"
 	"github.com/dnsvigil/dnsvigil/internal/event"
 	"github.com/dnsvigil/dnsvigil/internal/input"
+	"github.com/dnsvigil/dnsvigil/internal/input/lineio"
 )
 
 // UnboundFormat returns the input format for Unbound's `log-queries` and
@@ -39,7 +40,7 @@ var (
 // concurrent use.
 type UnboundDecoder struct {
 	name    string
-	lr      lineReader
+	lr      lineio.Reader
 	clock   syslogClock
 	scratch []byte
 	fields  [maxFields][]byte
@@ -56,7 +57,7 @@ func NewUnbound(r io.Reader, opts input.Options, cfg Config) *UnboundDecoder {
 	if limit <= 0 {
 		limit = input.DefaultOptions().MaxLineBytes
 	}
-	return &UnboundDecoder{name: opts.Name, lr: newLineReader(r, limit), clock: newSyslogClock(cfg.Year)}
+	return &UnboundDecoder{name: opts.Name, lr: lineio.NewReader(r, limit), clock: newSyslogClock(cfg.Year)}
 }
 
 // Next fills ev with the next query or reply. It returns io.EOF at the end,
@@ -64,10 +65,10 @@ func NewUnbound(r io.Reader, opts input.Options, cfg Config) *UnboundDecoder {
 // wrapped I/O error.
 func (d *UnboundDecoder) Next(ev *event.Event) error {
 	for {
-		line, err := d.lr.read()
+		line, err := d.lr.Read()
 		switch {
-		case err == errLineTooLong:
-			return d.recordError("line too long", fmt.Errorf("over %d bytes", d.lr.limit))
+		case err == lineio.ErrTooLong:
+			return d.recordError("line too long", fmt.Errorf("over %d bytes", d.lr.Limit()))
 		case err == io.EOF:
 			return io.EOF
 		case err != nil:
@@ -198,7 +199,7 @@ func (d *UnboundDecoder) handle(ev *event.Event, line []byte) (bool, error) {
 	ev.Kind = event.KindDNS
 	ev.Time = t
 	ev.Client, ev.Server, ev.Transport = netip.AddrPortFrom(client, 0), server, transport
-	ev.Source = event.Source{Name: d.name, Line: d.lr.line, Offset: d.lr.off}
+	ev.Source = event.Source{Name: d.name, Line: d.lr.Line(), Offset: d.lr.Offset()}
 	dns := &ev.DNS
 	dns.QName, dns.QType, dns.QClass = view(d.scratch), qtype, qclass
 	if kind == ubQuery {
@@ -310,7 +311,7 @@ func destAddr(ap, proto []byte) (netip.AddrPort, event.Transport, bool) {
 }
 
 func (d *UnboundDecoder) recordError(reason string, err error) error {
-	return &input.RecordError{File: d.name, Line: d.lr.line, Offset: d.lr.off, Reason: reason, Err: err}
+	return &input.RecordError{File: d.name, Line: d.lr.Line(), Offset: d.lr.Offset(), Reason: reason, Err: err}
 }
 
 func (d *UnboundDecoder) lineError(reason string, line []byte) error {

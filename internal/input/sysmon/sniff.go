@@ -23,7 +23,18 @@ func SniffXML(head []byte) bool {
 	if len(head) == 0 || head[0] != '<' {
 		return false
 	}
-	return bytes.Contains(head, []byte(eventNS)) && (bytes.Contains(head, []byte("<Event ")) || bytes.Contains(head, []byte("<Event>")))
+	return bytes.Contains(head, []byte(eventNS)) && (bytes.Contains(head, []byte("<Event ")) || bytes.Contains(head, []byte("<Event>"))) &&
+		!otherWindowsDNS(head)
+}
+
+// dnsServerProvider names the Windows DNS Server's event provider, whose
+// exports the windns decoder reads.
+const dnsServerProvider = "Microsoft-Windows-DNSServer"
+
+// otherWindowsDNS reports whether head holds Windows DNS Server events and
+// no Sysmon event: that export belongs to the windns decoder.
+func otherWindowsDNS(head []byte) bool {
+	return bytes.Contains(head, []byte(dnsServerProvider)) && !bytes.Contains(head, []byte(sysmonProvider))
 }
 
 // SniffJSON reports whether head starts with a JSON object and holds a
@@ -38,6 +49,9 @@ func SniffJSON(head []byte) bool {
 	}
 	if bytes.Contains(head, []byte(sysmonProvider)) {
 		return true
+	}
+	if otherWindowsDNS(head) {
+		return false
 	}
 	line, _, _ := bytes.Cut(head, []byte{'\n'})
 	has := func(k string) bool { return bytes.Contains(line, []byte(k)) }

@@ -2,7 +2,6 @@ package zeek
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -113,48 +112,6 @@ func checkEvent(t *testing.T, ev *event.Event) {
 			t.Fatalf("QName %q holds an unescaped byte", dns.QName)
 		}
 	}
-}
-
-// FuzzJSONScanner checks the scanner against encoding/json: whatever it
-// accepts must be valid JSON, and valid JSON within its nesting limit must
-// be accepted.
-func FuzzJSONScanner(f *testing.F) {
-	for _, s := range seeds(f) {
-		for _, line := range bytes.Split(s, []byte{'\n'}) {
-			f.Add(line)
-		}
-	}
-	f.Add([]byte(`[1,-0.5e+3,"\u00e9\"",{"a":[true,false,null]}]`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		s := jsonScanner{b: b}
-		s.ws()
-		ok := s.value(0)
-		s.ws()
-		ok = ok && s.i == len(b)
-		valid := json.Valid(b)
-		if ok && !valid {
-			t.Fatalf("scanner accepts invalid JSON %q", b)
-		}
-		if !ok && valid && bytes.Count(b, []byte{'['})+bytes.Count(b, []byte{'{'}) < maxJSONDepth {
-			t.Fatalf("scanner rejects valid JSON %q", b)
-		}
-		if v := bytes.Trim(b, " \t\r\n"); ok && len(v) > 0 && v[0] == '"' {
-			var want string
-			if err := json.Unmarshal(v, &want); err != nil {
-				t.Fatal(err)
-			}
-			if got := string(appendJSONString(nil, v)); got != want && utf8Valid(v) {
-				t.Fatalf("appendJSONString(%q) = %q, want %q", b, got, want)
-			}
-		}
-	})
-}
-
-// utf8Valid reports whether b is valid UTF-8; encoding/json replaces
-// invalid bytes and lone surrogates with U+FFFD where the scanner keeps the
-// bytes, so strings are compared only when both agree on the input.
-func utf8Valid(b []byte) bool {
-	return bytes.Equal(b, bytes.ToValidUTF8(b, nil)) && !bytes.Contains(b, []byte(`\ud`)) && !bytes.Contains(b, []byte(`\uD`))
 }
 
 // FuzzAppendName checks the fast path for already-canonical names against

@@ -1,6 +1,16 @@
 package zeek
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/dnsvigil/dnsvigil/internal/input/jsonscan"
+)
+
+// member is the raw value of one known key in the current JSON line.
+type member struct {
+	raw []byte // the value as written: a quoted string, a number, true, [...]
+	set bool
+}
 
 // jsonLine decodes one JSON object line (Zeek's JSON writer, or a shipper's
 // variant with "id_orig_h" keys and an "@stream" path) into d.rec. Values are
@@ -11,18 +21,17 @@ func (d *Decoder) jsonLine(line []byte) (bool, error) {
 	d.members = [nFields]member{}
 	var path []byte
 	var keys uint32
-	s := jsonScanner{b: line, i: 1}
-	if !s.eat('}') {
+	s := jsonscan.Scanner{B: line, I: 1}
+	if !s.Eat('}') {
 		for {
-			key, ok := s.key()
+			key, ok := s.Key()
 			if !ok {
-				return false, d.recordError("bad json", errBadJSON)
+				return false, d.recordError("bad json", jsonscan.ErrBad)
 			}
-			start := s.i
-			if !s.value(1) {
-				return false, d.recordError("bad json", errBadJSON)
+			val, ok := s.RawValue(1)
+			if !ok {
+				return false, d.recordError("bad json", jsonscan.ErrBad)
 			}
-			val := line[start:s.i]
 			if id, known := fieldByName(key); known && !d.skipped(id) {
 				null := val[0] == 'n'
 				d.members[id] = member{raw: val, set: !null}
@@ -32,16 +41,16 @@ func (d *Decoder) jsonLine(line []byte) (bool, error) {
 			} else if (string(key) == "_path" || string(key) == "@stream") && val[0] == '"' {
 				path = val[1 : len(val)-1]
 			}
-			if s.eat(',') {
+			if s.Eat(',') {
 				continue
 			}
-			if s.eat('}') {
+			if s.Eat('}') {
 				break
 			}
-			return false, d.recordError("bad json", errBadJSON)
+			return false, d.recordError("bad json", jsonscan.ErrBad)
 		}
 	}
-	if s.ws(); s.i != len(line) {
+	if s.WS(); s.I != len(line) {
 		return false, d.recordError("bad json", errors.New("data after the object"))
 	}
 	d.rec.kind = kindOf(path, keys)
@@ -72,15 +81,12 @@ func (d *Decoder) jsonValue(id fieldID, raw []byte) error {
 		if id != fAnswers && id != fTTLs {
 			return d.fieldError("bad json", id.String(), raw)
 		}
-		s := jsonScanner{b: raw, i: 1}
-		if s.eat(']') {
+		s := jsonscan.Scanner{B: raw, I: 1}
+		if s.Eat(']') {
 			return nil
 		}
 		for {
-			s.ws()
-			start := s.i
-			s.value(1) // validated by jsonLine
-			elem := raw[start:s.i]
+			elem, _ := s.RawValue(1) // validated by jsonLine
 			var err error
 			switch elem[0] {
 			case 'n':
@@ -94,7 +100,7 @@ func (d *Decoder) jsonValue(id fieldID, raw []byte) error {
 			if err != nil {
 				return err
 			}
-			if !s.eat(',') {
+			if !s.Eat(',') {
 				return nil
 			}
 		}
@@ -111,6 +117,6 @@ func (d *Decoder) jsonString(raw []byte) []byte {
 	}
 	r := &d.rec
 	start := len(r.scratch)
-	r.scratch = appendJSONString(r.scratch, raw)
+	r.scratch = jsonscan.AppendString(r.scratch, raw)
 	return r.scratch[start:]
 }

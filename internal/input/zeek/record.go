@@ -93,7 +93,7 @@ func (d *Decoder) fill(ev *event.Event) {
 		ev.Server = netip.AddrPortFrom(r.respH, r.respP)
 	}
 	ev.Transport = transport(r.proto, r.respP)
-	ev.Source = event.Source{Name: d.name, Line: d.lr.line, Offset: d.lr.off}
+	ev.Source = event.Source{Name: d.name, Line: d.lr.Line(), Offset: d.lr.Offset()}
 	if r.kind == logConn {
 		d.nConn++
 		d.fillConn(ev)

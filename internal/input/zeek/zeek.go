@@ -20,6 +20,7 @@ import (
 
 	"github.com/dnsvigil/dnsvigil/internal/event"
 	"github.com/dnsvigil/dnsvigil/internal/input"
+	"github.com/dnsvigil/dnsvigil/internal/input/lineio"
 )
 
 // Format returns the input format for Zeek dns.log and conn.log files (TSV
@@ -47,7 +48,7 @@ var (
 // Next. A Decoder is not safe for concurrent use.
 type Decoder struct {
 	name string
-	lr   lineReader
+	lr   lineio.Reader
 	hdr  header
 	rec  record
 	// strs holds the bytes of every string placed in the current event.
@@ -75,7 +76,7 @@ func New(r io.Reader, opts input.Options) *Decoder {
 	if limit <= 0 {
 		limit = input.DefaultOptions().MaxLineBytes
 	}
-	d := &Decoder{name: opts.Name, lr: newLineReader(r, limit), headerOnly: opts.HeaderOnly}
+	d := &Decoder{name: opts.Name, lr: lineio.NewReader(r, limit), headerOnly: opts.HeaderOnly}
 	d.hdr.reset()
 	return d
 }
@@ -85,10 +86,10 @@ func New(r io.Reader, opts input.Options) *Decoder {
 // or a wrapped I/O error.
 func (d *Decoder) Next(ev *event.Event) error {
 	for {
-		line, err := d.lr.read()
+		line, err := d.lr.Read()
 		switch {
-		case err == errLineTooLong:
-			return d.recordError("line too long", fmt.Errorf("over %d bytes", d.lr.limit))
+		case err == lineio.ErrTooLong:
+			return d.recordError("line too long", fmt.Errorf("over %d bytes", d.lr.Limit()))
 		case err == io.EOF:
 			return io.EOF
 		case err != nil:
@@ -130,7 +131,7 @@ func (d *Decoder) Counts() []input.Count {
 
 // recordError reports the line just read as bad.
 func (d *Decoder) recordError(reason string, err error) error {
-	return &input.RecordError{File: d.name, Line: d.lr.line, Offset: d.lr.off, Reason: reason, Err: err}
+	return &input.RecordError{File: d.name, Line: d.lr.Line(), Offset: d.lr.Offset(), Reason: reason, Err: err}
 }
 
 // fieldError reports a bad value in the named field, quoting at most 64

@@ -1,4 +1,4 @@
-package querylog
+package windns
 
 import (
 	"bufio"
@@ -7,7 +7,7 @@ import (
 )
 
 // readBufSize is the bufio buffer. Lines that fit are returned without a
-// copy; longer ones (up to the line limit) are assembled in lineReader.long.
+// copy; longer ones (up to the limit) are assembled in lineReader.long.
 const readBufSize = 64 << 10
 
 // errLineTooLong reports a line over the limit; the reader has already
@@ -15,18 +15,19 @@ const readBufSize = 64 << 10
 var errLineTooLong = errors.New("line too long")
 
 // lineReader returns one line at a time from a reused buffer. A line longer
-// than limit is never held whole: the reader keeps at most limit bytes, discards
-// the rest up to the newline and reports errLineTooLong, so a hostile 10 MB
-// line costs no more memory than a legal one.
+// than the limit is never held whole: at most limit+2 bytes are kept and the
+// rest is discarded up to the newline, so a hostile 10 MB line costs no more
+// memory than a legal one. unread hands the last line back once more, which
+// lets a decoder stop at a line that belongs to the next record.
 type lineReader struct {
 	br    *bufio.Reader
 	limit int
 	long  []byte
+	last  []byte
 	// line is the 1-based number of the line last returned; off is the byte
 	// offset where it started and next where the following one starts.
-	line int64
-	off  int64
-	next int64
+	line, off, next int64
+	again           bool
 }
 
 func newLineReader(r io.Reader, limit int) lineReader {
@@ -38,6 +39,10 @@ func newLineReader(r io.Reader, limit int) lineReader {
 // limit gives errLineTooLong (with line and off set to it), and any other
 // error is an I/O failure.
 func (lr *lineReader) read() ([]byte, error) {
+	if lr.again {
+		lr.again = false
+		return lr.last, nil
+	}
 	b, err := lr.br.ReadSlice('\n')
 	if err == io.EOF && len(b) == 0 {
 		return nil, io.EOF
@@ -51,23 +56,26 @@ func (lr *lineReader) read() ([]byte, error) {
 	if err != nil && err != io.EOF {
 		return nil, err
 	}
-	if len(b) > 0 && b[len(b)-1] == '\n' {
-		b = b[:len(b)-1]
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
 	}
-	if len(b) > 0 && b[len(b)-1] == '\r' {
-		b = b[:len(b)-1]
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
 	}
 	if len(b) > lr.limit {
 		return nil, errLineTooLong
 	}
+	lr.last = b
 	return b, nil
 }
 
+// unread makes the next read return the line just read again, with the same
+// number and offset. It must follow a successful read.
+func (lr *lineReader) unread() { lr.again = true }
+
 // readLong assembles a line longer than the bufio buffer in lr.long, up to
-// the limit; past it the rest of the line is read and dropped.
-//
-// lr.long keeps at most limit+2 bytes: enough for read to tell a line over the
-// limit from one that fits once its "\r\n" is trimmed.
+// limit+2 bytes (enough to tell a line over the limit from one that fits
+// once its "\r\n" is trimmed); past that the rest of the line is dropped.
 func (lr *lineReader) readLong(first []byte) ([]byte, error) {
 	lr.long = lr.long[:0]
 	b, err := first, bufio.ErrBufferFull
