@@ -76,6 +76,6 @@ Exit codes: 0 no alert, 1 alerts raised, 2 usage, configuration or input error.`
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w\nrun '%s --help' for usage", err, c.CommandPath())
 	})
-	root.AddCommand(newScanCmd(), newCheckCmd(), newConfigCmd(), newBenchDetectCmd(), newStoreCmd(), newPivotCmd())
+	root.AddCommand(newScanCmd(), newCheckCmd(), newConfigCmd(), newBenchDetectCmd(), newStoreCmd(), newPivotCmd(), newServeCmd())
 	return root
 }

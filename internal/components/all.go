@@ -7,6 +7,7 @@ package components
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/dnsvigil/dnsvigil/internal/detect"
 	"github.com/dnsvigil/dnsvigil/internal/detect/authns"
@@ -25,6 +26,7 @@ import (
 	"github.com/dnsvigil/dnsvigil/internal/input/pcap"
 	"github.com/dnsvigil/dnsvigil/internal/input/querylog"
 	"github.com/dnsvigil/dnsvigil/internal/input/sysmon"
+	"github.com/dnsvigil/dnsvigil/internal/input/windns"
 	"github.com/dnsvigil/dnsvigil/internal/input/zeek"
 	"github.com/dnsvigil/dnsvigil/internal/intel"
 	"github.com/dnsvigil/dnsvigil/internal/pipeline"
@@ -41,9 +43,35 @@ func Formats() []input.Format {
 		querylog.BINDFormat(),
 		querylog.UnboundFormat(),
 	}
+	// The Windows DNS Server formats go before Sysmon's, whose sniffs take
+	// any Windows event XML or JSON.
+	formats = append(formats, windns.Formats()...)
 	formats = append(formats, sysmon.Formats()...)
 	return append(formats, defender.Formats()...)
 }
+
+// followable are the line-oriented formats a followed log may have.
+var followable = []string{
+	"dnsmasq", "bind-querylog", "unbound-log", "eve", "zeek",
+	"windns-debug", "windns-analytic-json", "sysmon-json", "defender-json",
+}
+
+// TextFormat returns the line-oriented format of that name, for a followed
+// log.
+func TextFormat(name string) (input.Format, bool) {
+	if !slices.Contains(followable, name) {
+		return input.Format{}, false
+	}
+	for _, f := range Formats() {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return input.Format{}, false
+}
+
+// TextFormatNames lists the formats TextFormat knows.
+func TextFormatNames() []string { return slices.Clone(followable) }
 
 // Built is what Build assembles from a Config.
 type Built struct {

@@ -32,6 +32,7 @@ type Config struct {
 	Resolve   resolve.Config  `yaml:"resolve"`
 	Detectors DetectorsConfig `yaml:"detectors"`
 	Incidents incident.Config `yaml:"incidents"`
+	Serve     ServeConfig     `yaml:"serve"`
 }
 
 // EnrichConfig holds enrichments that ask the network, on findings only.
@@ -108,6 +109,7 @@ func DefaultConfig() Config {
 		Enrich:    EnrichConfig{RDAP: rdap.DefaultConfig()},
 		Resolve:   resolve.DefaultConfig(),
 		Incidents: incident.DefaultConfig(),
+		Serve:     DefaultServeConfig(),
 	}
 }
 
@@ -167,6 +169,7 @@ func (c Config) Validate() []error {
 		errs = append(errs, c.Resolve.Validate()...)
 	}
 	errs = append(errs, c.Incidents.Validate()...)
+	errs = append(errs, c.Serve.Validate()...)
 	return errs
 }
 
@@ -220,6 +223,9 @@ func ParseConfig(file string, data []byte) (Config, error) {
 	cfg := DefaultConfig()
 	doc, err := config.Decode(file, data, &cfg)
 	if err != nil {
+		return cfg, err
+	}
+	if err := fillServeDefaults(doc, &cfg.Serve); err != nil {
 		return cfg, err
 	}
 	return cfg, doc.Locate(cfg.Validate())

@@ -109,6 +109,7 @@ func DefaultYAML() []byte {
 	b.WriteString("# Incidents (dnsvigil scan --incidents): the alerts of one host, grouped.\n")
 	b.WriteString("incidents:\n")
 	indent(&b, incident.ExampleConfig)
+	b.WriteString(serveYAML)
 	return []byte(b.String())
 }
 
@@ -135,3 +136,73 @@ func indent(b *strings.Builder, body string) {
 		b.WriteString("  " + line + "\n")
 	}
 }
+
+const serveYAML = `
+# dnsvigil serve: the live inputs, the alert outputs and how the daemon
+# keeps its place. 'dnsvigil scan' ignores this section.
+serve:
+  # Live inputs (at least one for serve), each a name and one type section;
+  # a type section's keys left out keep the defaults shown. docs/serve.md
+  # and docs/inputs/ describe each.
+  sources: []
+    # A dnstap socket that BIND, Unbound, Knot Resolver or CoreDNS send to.
+    # - name: resolver
+    #   dnstap:
+    #     socket: /run/dnsvigil/dnstap.sock
+    #     socket_mode: 0660
+    #     tcp: ""
+    #     max_connections: 64
+    #     handshake_timeout: 10s
+    # A log file followed across rotations (rename, copytruncate, gzip).
+    # - name: dnsmasq
+    #   follow:
+    #     path: /var/log/dnsmasq.log
+    #     format: dnsmasq
+    #     start_at: end
+    #     replay_max_bytes: 1073741824
+    # A live capture (AF_PACKET); needs CAP_NET_RAW.
+    # - name: lan
+    #   capture:
+    #     interface: eth0
+    #     ports: [53, 853]
+    #     ring_mb: 32
+    # Files read once, then the source ends.
+    # - file:
+    #     paths: [/data/capture.pcap]
+  # Alert outputs, each a name, an optional queue size and one type
+  # section; none writes JSON lines to standard output.
+  outputs: []
+    # - jsonl:
+    #     path: /var/log/dnsvigil/alerts.jsonl
+    #     max_bytes: 104857600
+    #     max_files: 10
+    # - stdout: {}
+    # - syslog:
+    #     network: udp
+    #     address: siem.example.net:514
+    #     facility: local0
+    #     message: summary
+    # - name: soar
+    #   webhook:
+    #     url: https://soar.example.net/hooks/dnsvigil
+    #     headers: {Authorization: "Bearer TOKEN"}
+    #     timeout: 10s
+    #     retries: 5
+  # /metrics (Prometheus) and /healthz; "" turns them off.
+  listen: 127.0.0.1:9153
+  # Source positions and delivered alerts, for restarts ("" keeps none).
+  checkpoint: ""
+  checkpoint_interval: 1s
+  # Delivered alert reports remembered, so a replay does not repeat them.
+  ledger: 100000
+  # Alerts waiting per output; past it they are dropped and counted, and
+  # the drops are reported as an alert (DNSV-OPS-001).
+  queue: 10000
+  # Without events for this long, the detectors' clock follows the wall
+  # clock so windows close (0: never).
+  idle_advance: 2s
+  # At a stop, how long outputs may take to deliver what is queued.
+  drain_timeout: 10s
+  log_format: text
+  log_level: info
+`

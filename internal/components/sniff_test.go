@@ -28,6 +28,9 @@ func TestSniffPicksTheRightFormat(t *testing.T) {
 		{"internal/input/sysmon/testdata/events_flat.jsonl", "sysmon-json"},
 		{"internal/input/defender/testdata/dns.csv", "defender-csv"},
 		{"internal/input/defender/testdata/network.json", "defender-json"},
+		{"internal/input/windns/testdata/dns.log", "windns-debug"},
+		{"internal/input/windns/testdata/analytical.xml", "windns-analytic-xml"},
+		{"internal/input/windns/testdata/analytical_winlogbeat.jsonl", "windns-analytic-json"},
 	}
 	if _, ok := testutil.SharedDir(); ok || os.Getenv("CI") == "true" {
 		for _, c := range []struct{ file, format string }{

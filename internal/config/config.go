@@ -177,6 +177,29 @@ func (d *Doc) Line(path string) int {
 	return line
 }
 
+// DecodeAt decodes the value at path ("a.b[2].c") into out, which holds the
+// defaults, and reports whether the path is present. Strictness (unknown
+// keys) was already checked by Decode: this second pass is how a list
+// element's section starts from its defaults rather than from zero values.
+func (d *Doc) DecodeAt(path string, out any) (bool, error) {
+	if d == nil || d.root == nil {
+		return false, nil
+	}
+	n := d.root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for _, step := range splitPath(path) {
+		if n, _ = child(n, step); n == nil {
+			return false, nil
+		}
+	}
+	if err := n.Decode(out); err != nil {
+		return true, d.yamlErrors(err)
+	}
+	return true, nil
+}
+
 type pathStep struct {
 	key   string
 	index int // -1 when the step is a key

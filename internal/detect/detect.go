@@ -39,6 +39,22 @@ type Stat struct {
 	Value int64
 }
 
+// Reloader is implemented by detectors that can take a new configuration
+// without losing their state (open windows, counters, pairs, pending
+// reports). Reload is called on the engine goroutine, never concurrently
+// with Observe, Advance or Flush, with a detector of the same type freshly
+// built from the new configuration. The receiver adopts next's settings and
+// lookup structures (allowlists, approved sets, intel, thresholds) and keeps
+// its own state; next is not used afterwards.
+//
+// When the new configuration cannot be adopted without dropping state (a
+// changed window width, say), Reload changes nothing and returns an error
+// that names the setting; the caller then keeps the receiver with its old
+// configuration.
+type Reloader interface {
+	Reload(next Detector) error
+}
+
 // RecordsUser is implemented by detectors that read DNS resource records
 // (answers, authority, additional). When no detector of a run does, decoders
 // are told to decode only headers and questions.

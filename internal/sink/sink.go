@@ -21,6 +21,12 @@ import (
 // ErrClosed, and a second Close does nothing. After a write error the sink
 // returns that error from every later call.
 //
+// Write only reads a and what it points to (evidence values included): the
+// same alert may be given to several sinks, each behind its own queue and
+// goroutine (package queue), which read it at the same time. A wrapper that
+// changes alerts (adds evidence, raises severity) must sit in front of any
+// such fan-out, where the alert is not yet shared.
+//
 // A Sink is not safe for concurrent use: the pipeline calls it from one
 // goroutine.
 type Sink interface {

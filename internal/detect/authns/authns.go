@@ -115,6 +115,9 @@ type Detector struct {
 	later  []laterScore
 
 	responses, queries, scored, excluded, alerts int64
+	// zonesEvictedBefore and nssEvictedBefore count the evictions of
+	// tables a reload replaced.
+	zonesEvictedBefore, nssEvictedBefore int64
 }
 
 // zone is what is known of one zone (an NS owner name).
@@ -564,9 +567,9 @@ func (d *Detector) Counts() []detect.Stat {
 		{Name: "responses read", Value: d.responses},
 		{Name: "queries read", Value: d.queries},
 		{Name: "zones tracked", Value: int64(d.zones.Len())},
-		{Name: "zones evicted", Value: d.zones.Evictions()},
+		{Name: "zones evicted", Value: d.zonesEvictedBefore + d.zones.Evictions()},
 		{Name: "name servers tracked", Value: int64(d.nss.Len())},
-		{Name: "name servers evicted", Value: d.nss.Evictions()},
+		{Name: "name servers evicted", Value: d.nssEvictedBefore + d.nss.Evictions()},
 		{Name: "zones scored", Value: d.scored},
 		{Name: "domains asked before their name servers were seen", Value: int64(d.pending.Len())},
 		{Name: "zones excluded", Value: d.excluded},

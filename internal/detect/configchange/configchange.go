@@ -101,6 +101,9 @@ type Detector struct {
 	list   serverList
 	judged [maxServers]verdict
 	stats  [numStats]int64
+	// evictedBefore and expiredBefore count the evictions and expirations
+	// of tracking tables a reload replaced.
+	evictedBefore, expiredBefore int64
 }
 
 // trackKey identifies a (host, server) pair: the host by name, or by
@@ -223,8 +226,8 @@ func (d *Detector) Counts() []detect.Stat {
 	out := make([]detect.Stat, 0, numStats+3)
 	out = append(out,
 		detect.Stat{Name: "changes tracked", Value: int64(d.track.Len())},
-		detect.Stat{Name: "changes evicted", Value: d.track.Evictions()},
-		detect.Stat{Name: "changes expired", Value: d.track.Expirations()})
+		detect.Stat{Name: "changes evicted", Value: d.evictedBefore + d.track.Evictions()},
+		detect.Stat{Name: "changes expired", Value: d.expiredBefore + d.track.Expirations()})
 	for i, n := range statNames {
 		out = append(out, detect.Stat{Name: n, Value: d.stats[i]})
 	}

@@ -111,6 +111,7 @@ const (
 	statPairsCreated
 	statPairsEvicted
 	statPairsIdle
+	statPairsApproved
 	statAlerts
 	numStats
 )
@@ -129,6 +130,7 @@ var statNames = [numStats]string{
 	"pairs created",
 	"pairs evicted",
 	"pairs forgotten idle",
+	"pairs forgotten at reload (now approved)",
 	"alerts emitted",
 }
 

@@ -633,7 +633,8 @@ func TestCounts(t *testing.T) {
 	want := map[string]int64{
 		"pairs tracked": 2, "dns events": 7, "approved destination": 1, "special-purpose destination": 1,
 		"catalogue allowed": 1, "sent by approved resolver": 1, "sent by a resolver process": 0, "excluded": 1, "expired exclusion matched": 1,
-		"no host identity": 0, "authoritative addresses not kept (full)": 0, "pairs created": 2, "pairs evicted": 0, "pairs forgotten idle": 0, "alerts emitted": 2,
+		"no host identity": 0, "authoritative addresses not kept (full)": 0, "pairs created": 2, "pairs evicted": 0, "pairs forgotten idle": 0,
+		"pairs forgotten at reload (now approved)": 0, "alerts emitted": 2,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("counts mismatch (-want +got):\n%s", diff)

@@ -355,6 +355,11 @@ func (a *agg) add(t int64, sub string, nameLen int, st nameStats, h uint64, ev *
 	case rareType(qt):
 		a.otherType++
 	}
+	a.addResponse(ev)
+}
+
+// addResponse adds the response features of ev, when it carries a response.
+func (a *agg) addResponse(ev *event.Event) {
 	if ev.DNS.HasResponse {
 		a.responses++
 		if ev.DNS.RCode == event.RcodeNXDomain {

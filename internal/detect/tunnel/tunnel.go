@@ -111,7 +111,7 @@ type Detector struct {
 	// event inside it skips the window's bookkeeping.
 	binStart, binEnd int64
 
-	scored, allowed, shaped, noDomain, noSubdomain, unattributed, noTime, late, alerts, updates, slowAlerts, collisions, plain int64
+	scored, allowed, shaped, noDomain, noSubdomain, unattributed, noTime, late, alerts, updates, slowAlerts, collisions, plain, responsesApart int64
 }
 
 // New returns a detector for cfg, which must pass Validate.
@@ -190,8 +190,19 @@ func (d *Detector) Observe(ev *event.Event, emit detect.Emit) {
 	if t < d.binStart || t >= d.binEnd {
 		d.step(ev.Time, emit)
 	}
-	d.scored++
 	h := k.hash()
+	if !ev.DNS.HasQuery {
+		// A response logged apart from its query (dnstap, EVE): its
+		// query was counted already, so only its response features are
+		// added. A response whose key is unknown stands for a query
+		// that was not seen, and is counted as one below.
+		if id, ok := d.keys.Lookup(h); ok && d.keyOf[id] == k {
+			d.aggs[id].addResponse(ev)
+			d.responsesApart++
+			return
+		}
+	}
+	d.scored++
 	s := d.keys.Add(h, 1)
 	if s.ID == len(d.aggs) {
 		d.aggs = append(d.aggs, newAgg())
@@ -451,6 +462,7 @@ func (d *Detector) foldSlow(id int, b state.Bin, emit detect.Emit) {
 func (d *Detector) Counts() []detect.Stat {
 	return []detect.Stat{
 		{Name: "queries scored", Value: d.scored},
+		{Name: "responses added to their query's key", Value: d.responsesApart},
 		{Name: "queries allowed", Value: d.allowed},
 		{Name: "queries skipped by shape", Value: d.shaped},
 		{Name: "plain queries not scored", Value: d.plain},

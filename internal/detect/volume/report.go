@@ -25,7 +25,7 @@ type candidate struct {
 func (c candidate) guaranteed() uint64 { return c.count - c.err }
 
 // closeBin emits one alert per key over the threshold in b, largest count
-// first, and forgets every key.
+// first, and forgets every key; a table shape left by Reload is taken then.
 func (d *Detector) closeBin(b state.Bin, emit detect.Emit) {
 	d.cands = d.cands[:0]
 	for id := range d.keys.Len() {
@@ -52,6 +52,9 @@ func (d *Detector) closeBin(b state.Bin, emit detect.Emit) {
 	clear(d.cands) // drop references to key strings
 	d.cands = d.cands[:0]
 	d.keys.Reset()
+	if d.pending != nil {
+		d.adoptShape()
+	}
 }
 
 // alert builds the alert for one candidate.

@@ -90,6 +90,12 @@ type Detector struct {
 	cands       []candidate
 
 	counted, late, excluded, unattributed, noTime, alerts, domainEvictions int64
+
+	// pending is a reloaded detector whose table shape is taken when the
+	// open bin closes; evictedBefore counts the evictions of the tables
+	// replaced so far.
+	pending       *Detector
+	evictedBefore int64
 }
 
 // New returns a detector for cfg, which must pass Validate.
@@ -238,7 +244,7 @@ func (d *Detector) Counts() []detect.Stat {
 		{Name: "unattributed queries", Value: d.unattributed},
 		{Name: "queries without time", Value: d.noTime},
 		{Name: "keys tracked", Value: int64(d.keys.Len())},
-		{Name: "keys evicted", Value: d.keys.Evictions()},
+		{Name: "keys evicted", Value: d.evictedBefore + d.keys.Evictions()},
 		{Name: "domain sketch evictions", Value: d.domainEvictions},
 		{Name: "bins closed", Value: d.win.Closed()},
 		{Name: "alerts", Value: d.alerts},

@@ -93,11 +93,27 @@ func terminalClean(s string) int {
 	return len(s)
 }
 
+// AppendControl appends s with every character that is not Visible
+// written as a Go escape, as Terminal does, but keeps backslashes as they
+// are: for outputs (syslog) where a name in presentation form should read
+// the same as in the JSON output and only control characters must go.
+func AppendControl(dst []byte, s string) []byte {
+	return appendEscaped(dst, s, false)
+}
+
 func appendTerminal(dst []byte, s string) []byte {
+	return appendEscaped(dst, s, true)
+}
+
+func appendEscaped(dst []byte, s string, backslash bool) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			dst = appendTerminalASCII(dst, c)
+			if c == '\\' && !backslash {
+				dst = append(dst, c)
+			} else {
+				dst = appendTerminalASCII(dst, c)
+			}
 			i++
 			continue
 		}

@@ -195,3 +195,15 @@ func unsafeIn(s string) string {
 	}
 	return ""
 }
+
+func TestAppendControlKeepsBackslashes(t *testing.T) {
+	for in, want := range map[string]string{
+		`a\.b.example`:         `a\.b.example`,
+		"evil\n<13>1 forged":   `evil\n<13>1 forged`,
+		"x\x1b[31m\u202ey\xff": `x\x1b[31m\u202ey\xff`,
+	} {
+		if got := string(AppendControl(nil, in)); got != want {
+			t.Errorf("AppendControl(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
